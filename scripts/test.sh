@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The whole test suite, with its own set-up: lint + format check, type check (sources and tests),
+# then every vitest suite (unit, contract, end-to-end). Prints a closing line `tests: N passed, N failed`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+echo "== lint and format (biome)"
+npx biome check .
+echo "== type check"
+npx tsc -p tsconfig.test.json
+echo "== shell scripts (shellcheck)"
+shellcheck scripts/*.sh .ci/run
+
+echo "== tests (vitest)"
+mkdir -p .tmp
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json=.tmp/test-results.json "$@" || status=$?
+# shellcheck disable=SC2016 # JavaScript template literal, not a shell expansion
+node -e '
+  const r = JSON.parse(require("node:fs").readFileSync(".tmp/test-results.json", "utf8"));
+  const skipped = r.numPendingTests + r.numTodoTests;
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
+' || true
+exit "$status"
