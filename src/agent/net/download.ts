@@ -37,10 +37,11 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { type Dispatcher, getGlobalDispatcher, interceptors, request } from 'undici';
+import { type Dispatcher, getGlobalDispatcher, interceptors } from 'undici';
 import { type Clock, systemClock } from '../../lib/clock.js';
 import { SoupError } from '../../lib/errors.js';
 import type { AuthProvider } from './auth.js';
+import { requestStream, type StreamResponse } from './body-stream.js';
 import { Backoff, type BackoffOptions, parseRetryAfter } from './polling.js';
 
 export interface DownloadRequest {
@@ -132,6 +133,8 @@ class Download {
   private readonly clock: Clock;
   private readonly idleMs: number;
   private readonly dispatcher: Dispatcher;
+  /** Set once the part file was discarded: nothing of an earlier partial file is in the result. */
+  private restarted = false;
 
   constructor(private readonly req: DownloadRequest) {
     this.part = `${req.dest}.part`;
@@ -170,12 +173,12 @@ class Download {
     await this.fs(0, 'create folder', () => mkdir(dirname(req.dest), { recursive: true }));
     let part = await this.rebuild();
     const resumedFrom = part.offset;
+    this.restarted = false;
     const backoff = new Backoff(req.backoff ?? DEFAULT_BACKOFF);
     const maxAttempts = Math.max(1, req.maxAttempts ?? 5);
     let integrityLeft = req.integrityRetries ?? 1;
     let failures = 0;
     let authRetried = false;
-    let fromScratch = resumedFrom === 0;
 
     for (let attempt = 1; ; attempt += 1) {
       this.checkAborted(part.offset);
@@ -188,7 +191,7 @@ class Download {
         if (part.offset < req.size)
           throw new Integrity(`the server sent ${part.offset} bytes, fewer than declared`);
         await this.finish(part);
-        return { path: req.dest, resumedFrom: fromScratch ? 0 : resumedFrom };
+        return { path: req.dest, resumedFrom: this.restarted ? 0 : resumedFrom };
       } catch (err) {
         if (err instanceof SoupError) throw err;
         if (req.signal?.aborted)
@@ -196,7 +199,6 @@ class Download {
         if (err instanceof Integrity) {
           const at = part.offset;
           part = await this.discard();
-          fromScratch = true;
           if (integrityLeft <= 0) throw this.error(err.code, `${err.message}; discarded`, at);
           integrityLeft -= 1;
           continue;
@@ -252,6 +254,7 @@ class Download {
   }
 
   private async discard(): Promise<PartState> {
+    this.restarted = true;
     await this.fs(0, 'delete the partial file', async () => {
       await unlink(this.part).catch(ignoreMissing);
       await unlink(this.metaPath).catch(ignoreMissing);
@@ -307,12 +310,11 @@ class Download {
       headers.range = `bytes=${part.offset}-`;
       if (part.validator !== undefined) headers['if-range'] = part.validator;
     }
-    let res: Dispatcher.ResponseData;
+    let res: StreamResponse;
     try {
-      res = await request(req.url, {
-        method: 'GET',
+      res = await requestStream(this.dispatcher, {
+        url: req.url,
         headers,
-        dispatcher: this.dispatcher,
         headersTimeout: this.idleMs,
         bodyTimeout: this.idleMs,
         ...(req.signal ? { signal: req.signal } : {}),
@@ -326,7 +328,7 @@ class Download {
       return Array.isArray(v) ? v[0] : v;
     };
     const drain = async () => {
-      await res.body.dump().catch(() => undefined);
+      await res.dump().catch(() => undefined);
     };
     const remaining = req.size - part.offset;
     const length = header('content-length');
