@@ -1,5 +1,5 @@
 /**
- * A streaming GET over undici's dispatcher API, with backpressure that cannot crash the process.
+ * A streaming request over undici's dispatcher API, with backpressure that cannot crash the process.
  * Owner: agent-net.
  *
  * Why not `undici.request()`: undici ≤ 7.x asserts `!this.paused` in its HTTP/1 parser when a response
@@ -22,6 +22,9 @@ const MAX_DRAIN = 1024 * 1024;
 
 export interface StreamRequest {
   url: string;
+  /** Default GET. */
+  method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
+  body?: string | Buffer;
   headers: Record<string, string>;
   signal?: AbortSignal;
   headersTimeout: number;
@@ -152,8 +155,9 @@ export function requestStream(dispatcher: Dispatcher, req: StreamRequest): Promi
       {
         origin: url.origin,
         path: `${url.pathname}${url.search}`,
-        method: 'GET',
+        method: req.method ?? 'GET',
         headers: req.headers,
+        ...(req.body !== undefined ? { body: req.body } : {}),
         headersTimeout: req.headersTimeout,
         bodyTimeout: req.bodyTimeout,
       },

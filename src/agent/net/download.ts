@@ -43,6 +43,9 @@ import { SoupError } from '../../lib/errors.js';
 import type { AuthProvider } from './auth.js';
 import { requestStream, type StreamResponse } from './body-stream.js';
 import { Backoff, type BackoffOptions, parseRetryAfter } from './polling.js';
+import { redactUrl } from './redact.js';
+
+export { redactUrl };
 
 export interface DownloadRequest {
   url: string;
@@ -87,16 +90,6 @@ interface PartState {
   offset: number;
   hash: Hash;
   validator: string | undefined;
-}
-
-/** The URL for messages and logs: no query (it may carry a token), no user info. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.origin}${u.pathname}`;
-  } catch {
-    return '<invalid url>';
-  }
 }
 
 /** Thrown inside an attempt: a retryable fault with an optional server-imposed wait. */
