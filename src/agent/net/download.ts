@@ -23,7 +23,6 @@
  * A finished download of the wrong length or hash is discarded and fetched once more from 0
  * (`integrityRetries`), then fails with SOUP_E_DOWNLOAD / SOUP_E_HASH.
  */
-import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import {
   type FileHandle,
@@ -42,6 +41,7 @@ import { type Clock, systemClock } from '../../lib/clock.js';
 import { SoupError } from '../../lib/errors.js';
 import type { AuthProvider } from './auth.js';
 import { requestStream, type StreamResponse } from './body-stream.js';
+import { inlineHasher, type StreamHasher, workerHasher } from './hasher.js';
 import { Backoff, type BackoffOptions, parseRetryAfter } from './polling.js';
 import { redactUrl } from './redact.js';
 
@@ -75,6 +75,8 @@ export interface DownloadResult {
 }
 
 const BATCH_BYTES = 1024 * 1024;
+/** From this size on, hashing runs in a worker thread beside receiving and writing. */
+const WORKER_HASH_FROM = 8 * 1024 * 1024;
 const READ_CHUNK = 1024 * 1024;
 /** Whatever the progress, no download makes more requests than this. */
 const HARD_ATTEMPT_CAP = 1000;
@@ -88,7 +90,8 @@ interface PartMeta {
 
 interface PartState {
   offset: number;
-  hash: Hash;
+  /** Hash of exactly the part file's bytes [0, offset). */
+  hash: StreamHasher;
   validator: string | undefined;
 }
 
@@ -128,6 +131,7 @@ class Download {
   private readonly dispatcher: Dispatcher;
   /** Set once the part file was discarded: nothing of an earlier partial file is in the result. */
   private restarted = false;
+  private readonly hashers: StreamHasher[] = [];
 
   constructor(private readonly req: DownloadRequest) {
     this.part = `${req.dest}.part`;
@@ -162,6 +166,14 @@ class Download {
   }
 
   async run(): Promise<DownloadResult> {
+    try {
+      return await this.attempts();
+    } finally {
+      await Promise.all(this.hashers.map((h) => h.close()));
+    }
+  }
+
+  private async attempts(): Promise<DownloadResult> {
     const { req } = this;
     await this.fs(0, 'create folder', () => mkdir(dirname(req.dest), { recursive: true }));
     let part = await this.rebuild();
@@ -242,8 +254,14 @@ class Download {
     }
   }
 
+  private newHasher(): StreamHasher {
+    const hasher = this.req.size >= WORKER_HASH_FROM ? workerHasher() : inlineHasher();
+    this.hashers.push(hasher);
+    return hasher;
+  }
+
   private fresh(): PartState {
-    return { offset: 0, hash: createHash('sha256'), validator: undefined };
+    return { offset: 0, hash: this.newHasher(), validator: undefined };
   }
 
   private async discard(): Promise<PartState> {
@@ -274,12 +292,12 @@ class Download {
     ) {
       return this.discard();
     }
-    const hash = createHash('sha256');
+    const hash = this.newHasher();
     let offset = 0;
     await this.fs(0, 're-read the partial file', async () => {
       for await (const chunk of createReadStream(this.part, { highWaterMark: READ_CHUNK })) {
-        hash.update(chunk as Buffer);
         offset += (chunk as Buffer).length;
+        await hash.update(chunk as Buffer);
       }
     });
     return { offset, hash, validator: meta.validator };
@@ -379,9 +397,13 @@ class Download {
       const n = batched;
       batch = [];
       batched = 0;
-      await this.fs(part.offset, 'write the partial file', () => writeAll(fh, chunks, part.offset));
-      for (const chunk of chunks) part.hash.update(chunk);
+      const bytes = Buffer.allocUnsafeSlow(n);
+      let at = 0;
+      for (const chunk of chunks) at += chunk.copy(bytes, at);
+      await this.fs(part.offset, 'write the partial file', () => writeAll(fh, bytes, part.offset));
       part.offset += n;
+      // after the write: the hash covers exactly the bytes on disk; `bytes` moves to the hasher
+      await this.fs(part.offset, 'hash the received bytes', () => part.hash.update(bytes));
       req.onProgress?.(part.offset, req.size);
     };
     try {
@@ -409,7 +431,7 @@ class Download {
 
   private async finish(part: PartState): Promise<void> {
     const { req } = this;
-    const digest = part.hash.digest('hex');
+    const digest = await part.hash.digest();
     if (digest !== req.sha256.toLowerCase()) {
       throw new Integrity(
         `sha256 ${digest} differs from the declared ${req.sha256.toLowerCase()}`,
@@ -430,22 +452,11 @@ class Download {
   }
 }
 
-async function writeAll(fh: FileHandle, chunks: Buffer[], position: number): Promise<void> {
-  let pos = position;
-  let pending = chunks;
-  while (pending.length > 0) {
-    const { bytesWritten } = await fh.writev(pending, pos);
-    pos += bytesWritten;
-    let skip = bytesWritten;
-    const rest: Buffer[] = [];
-    for (const chunk of pending) {
-      if (skip >= chunk.length) skip -= chunk.length;
-      else {
-        rest.push(skip > 0 ? chunk.subarray(skip) : chunk);
-        skip = 0;
-      }
-    }
-    pending = rest;
+async function writeAll(fh: FileHandle, bytes: Buffer, position: number): Promise<void> {
+  let done = 0;
+  while (done < bytes.length) {
+    const { bytesWritten } = await fh.write(bytes, done, bytes.length - done, position + done);
+    done += bytesWritten;
   }
 }
 

@@ -289,3 +289,40 @@ describe('server pressure', () => {
     }
   });
 });
+
+describe('a large artifact (hashed in a worker thread)', () => {
+  const big = artifact(20 * 1024 * 1024 + 7);
+
+  beforeEach(() => {
+    server.content = big.bytes;
+  });
+
+  function downloadBig(extra: Partial<DownloadRequest> = {}) {
+    return download({ size: big.bytes.length, sha256: big.sha256, ...extra });
+  }
+
+  it('a reset mid-body resumes; the result is exact', async () => {
+    proxy.inject({ kind: 'reset', after: 9_000_000 });
+    await downloadBig();
+    expect(sha256(await readFile(dest))).toBe(big.sha256);
+    expect(rangeStart(1)).toBeGreaterThan(0);
+  });
+
+  it('a part file from an earlier run is rebuilt through the worker and resumed', async () => {
+    proxy.inject({ kind: 'stall', after: 11_000_000 });
+    await caught(downloadBig({ maxAttempts: 1 }));
+    const partSize = (await stat(`${dest}.part`)).size;
+    expect(partSize).toBeGreaterThan(0);
+    const result = await downloadBig();
+    expect(result.resumedFrom).toBe(partSize);
+    expect(sha256(await readFile(dest))).toBe(big.sha256);
+  });
+
+  it('a flipped bit is caught: SOUP_E_HASH, nothing at dest', async () => {
+    proxy.inject({ kind: 'flip', at: 15_000_000 }, { kind: 'flip', at: 1 });
+    const err = await caught(downloadBig());
+    expect(err.code).toBe('SOUP_E_HASH');
+    expectNothingAtDest();
+    expect(existsSync(`${dest}.part`)).toBe(false);
+  });
+});
