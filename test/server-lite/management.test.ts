@@ -222,16 +222,14 @@ describe('management API', () => {
         .mgmt('modules')
         .post('distributionsets', [{ name: 'w', version: '1', modules: [{ id: sm[2].id }] }]);
       expect(wrong.json.errorCode).toBe('soup.distributionset.unsupportedModuleType');
-      const type = await h
-        .mgmt('modules')
-        .post('distributionsettypes', [
-          {
-            key: 'os-with-notes',
-            name: 'OS + notes',
-            mandatoryModuleTypes: [{ key: 'firmware' }],
-            optionalModuleTypes: [{ key: 'releasenotes' }],
-          },
-        ]);
+      const type = await h.mgmt('modules').post('distributionsettypes', [
+        {
+          key: 'os-with-notes',
+          name: 'OS + notes',
+          mandatoryModuleTypes: [{ key: 'firmware' }],
+          optionalModuleTypes: [{ key: 'releasenotes' }],
+        },
+      ]);
       expect(type.status).toBe(201);
       const ds = (
         await h
