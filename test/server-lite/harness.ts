@@ -105,8 +105,15 @@ export async function startHarness(extra: ConfigInput = {}, clock?: Clock): Prom
     ...extra,
     ...more,
   });
+  let first: ServerLite;
+  try {
+    first = await startServerLite(config({}), clock ? { clock } : {});
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   const h: Harness = {
-    server: await startServerLite(config({}), clock ? { clock } : {}),
+    server: first,
     dir,
     get url() {
       return h.server.url;
