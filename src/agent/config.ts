@@ -26,7 +26,13 @@ export interface AgentConfig {
   ddi: { parts: Record<string, { module: string }> };
   consent: ConsentPolicy;
   mqtt?: { url: string; topicPrefix: string };
-  polling: { defaultSleepMs: number; maxSleepMs: number; errorBaseMs: number; errorCapMs: number; jitter: number };
+  polling: {
+    defaultSleepMs: number;
+    maxSleepMs: number;
+    errorBaseMs: number;
+    errorCapMs: number;
+    jitter: number;
+  };
   update: { stepAttempts: number; maxResumes: number; retryDelayMs: number; scriptTimeoutMs: number };
   log: { level: string };
 }
@@ -60,14 +66,20 @@ type Json = Record<string, unknown>;
 const require = createRequire(import.meta.url);
 
 function loadSchema(): object {
-  for (const candidate of ['../../schemas/agent-config.schema.json', '../../../schemas/agent-config.schema.json']) {
+  for (const candidate of [
+    '../../schemas/agent-config.schema.json',
+    '../../../schemas/agent-config.schema.json',
+  ]) {
     try {
       return require(candidate) as object;
     } catch {
       // the other layout (src/ under vitest, dist/src/ when built)
     }
   }
-  throw new SoupError('SOUP_E_CONFIG', 'config: schemas/agent-config.schema.json is missing from the installation');
+  throw new SoupError(
+    'SOUP_E_CONFIG',
+    'config: schemas/agent-config.schema.json is missing from the installation',
+  );
 }
 
 let validator: ReturnType<Ajv['compile']> | undefined;
@@ -130,7 +142,11 @@ function setPath(target: Json, path: string[], value: unknown): void {
 }
 
 /** Builds the configuration from a parsed file value, the environment and flags (pure). */
-export function buildConfig(fileValue: unknown, env: NodeJS.ProcessEnv = {}, flags: ConfigFlags = {}): AgentConfig {
+export function buildConfig(
+  fileValue: unknown,
+  env: NodeJS.ProcessEnv = {},
+  flags: ConfigFlags = {},
+): AgentConfig {
   if (typeof fileValue !== 'object' || fileValue === null || Array.isArray(fileValue)) {
     throw new SoupError('SOUP_E_CONFIG', 'config: the file must hold a JSON object');
   }
@@ -177,21 +193,34 @@ function checkReferences(config: AgentConfig): void {
   local.forEach((m, i) => {
     add(m.name, `modules.local[${i}].name`);
     if ((m.handler === 'rawfile' || m.handler === 'raw') && m.target === undefined) {
-      throw new SoupError('SOUP_E_CONFIG', `config: modules.local[${i}].target is missing (handler ${m.handler})`);
+      throw new SoupError(
+        'SOUP_E_CONFIG',
+        `config: modules.local[${i}].target is missing (handler ${m.handler})`,
+      );
     }
   });
   if (local.filter((m) => m.gateway === true).length > 1) {
-    throw new SoupError('SOUP_E_CONFIG', 'config: modules.local has more than one entry with "gateway": true');
+    throw new SoupError(
+      'SOUP_E_CONFIG',
+      'config: modules.local has more than one entry with "gateway": true',
+    );
   }
   for (const [part, { module }] of Object.entries(config.ddi.parts)) {
     if (!names.has(module) && module !== 'gateway') {
-      throw new SoupError('SOUP_E_CONFIG', `config: ddi.parts.${part}.module names no configured module "${module}"`);
+      throw new SoupError(
+        'SOUP_E_CONFIG',
+        `config: ddi.parts.${part}.module names no configured module "${module}"`,
+      );
     }
   }
 }
 
 /** Reads, merges and validates the configuration; throws SOUP_E_CONFIG (the CLI exits 2). */
-export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env, flags: ConfigFlags = {}): AgentConfig {
+export function loadConfig(
+  path: string,
+  env: NodeJS.ProcessEnv = process.env,
+  flags: ConfigFlags = {},
+): AgentConfig {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

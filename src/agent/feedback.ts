@@ -3,7 +3,14 @@
  * On plain DDI a refusal is `closed` + `failure` with details `rejected: <reason>` (hawkBit keeps a
  * `rejected` action open); on a SOUP system update `rejected` closes the action.
  */
-import type { Execution, Finished, ModuleFeedback, Phase, Progress, SystemUpdateFeedback } from '../recipe/status.js';
+import type {
+  Execution,
+  Finished,
+  ModuleFeedback,
+  Phase,
+  Progress,
+  SystemUpdateFeedback,
+} from '../recipe/status.js';
 import { UPDATE_STEPS } from '../recipe/status.js';
 import type { ActionContext } from './action.js';
 import type { Outcome } from './machine.js';

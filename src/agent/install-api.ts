@@ -4,8 +4,9 @@
  * the provider says that can help. Errors are SoupError SOUP_E_HTTP with `status` in `detail`;
  * network faults, 5xx and 429 are retryable (429 carries `retryAfterMs`).
  */
-import { request } from 'undici';
+
 import type { Dispatcher } from 'undici';
+import { request } from 'undici';
 import { SoupError } from '../lib/errors.js';
 import type { SystemReport } from '../recipe/types.js';
 import type { AuthProvider } from './net/auth.js';
@@ -41,7 +42,13 @@ export interface DdiDeploymentBase {
     download?: string;
     update?: string;
     maintenanceWindow?: 'available' | 'unavailable';
-    chunks: { part: string; version: string; name: string; artifacts?: DdiArtifact[]; metadata?: { key: string; value: string }[] }[];
+    chunks: {
+      part: string;
+      version: string;
+      name: string;
+      artifacts?: DdiArtifact[];
+      metadata?: { key: string; value: string }[];
+    }[];
   };
   actionHistory?: unknown;
 }
@@ -108,7 +115,12 @@ export class InstallApi {
     return res.statusCode;
   }
 
-  private async json(method: 'GET' | 'PUT' | 'POST', href: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
+  private async json(
+    method: 'GET' | 'PUT' | 'POST',
+    href: string,
+    body: unknown,
+    signal?: AbortSignal,
+  ): Promise<unknown> {
     const res = await this.send(method, href, body, signal);
     if (res.statusCode === 204) {
       await res.body.dump();
@@ -146,7 +158,10 @@ export class InstallApi {
         });
       } catch (err) {
         if (signal?.aborted) throw new SoupError('SOUP_E_CANCELLED', `${method} ${href} was interrupted`);
-        throw new SoupError('SOUP_E_HTTP', `${method} ${href}: ${(err as Error).message}`, { retryable: true, cause: err });
+        throw new SoupError('SOUP_E_HTTP', `${method} ${href}: ${(err as Error).message}`, {
+          retryable: true,
+          cause: err,
+        });
       }
       if ((res.statusCode >= 200 && res.statusCode < 300) || accept.includes(res.statusCode)) return res;
       const text = await res.body.text().catch(() => '');
@@ -159,11 +174,17 @@ export class InstallApi {
       }
       const retryAfter = res.headers['retry-after'];
       const retryAfterMs =
-        res.statusCode === 429 ? parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, this.options.now()) : undefined;
-      throw new SoupError('SOUP_E_HTTP', `${method} ${href}: HTTP ${res.statusCode}${message === '' ? '' : ` (${message})`}`, {
-        retryable: res.statusCode >= 500 || res.statusCode === 429 || res.statusCode === 408,
-        detail: { status: res.statusCode, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
-      });
+        res.statusCode === 429
+          ? parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, this.options.now())
+          : undefined;
+      throw new SoupError(
+        'SOUP_E_HTTP',
+        `${method} ${href}: HTTP ${res.statusCode}${message === '' ? '' : ` (${message})`}`,
+        {
+          retryable: res.statusCode >= 500 || res.statusCode === 429 || res.statusCode === 408,
+          detail: { status: res.statusCode, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
+        },
+      );
     }
   }
 }

@@ -66,7 +66,13 @@ export type EventType = UpdateEvent['type'];
 export const TRANSITIONS: Readonly<Record<Step, Partial<Record<EventType, Step | 'idle'>>>> = {
   fetching: { ok: 'verifying', fail: 'reporting', cancel: 'reporting' },
   verifying: { ok: 'matching', reject: 'reporting', fail: 'reporting', cancel: 'reporting' },
-  matching: { ok: 'waiting-window', 'needs-consent': 'waiting-consent', reject: 'reporting', fail: 'reporting', cancel: 'reporting' },
+  matching: {
+    ok: 'waiting-window',
+    'needs-consent': 'waiting-consent',
+    reject: 'reporting',
+    fail: 'reporting',
+    cancel: 'reporting',
+  },
   'waiting-consent': { ok: 'waiting-window', reject: 'reporting', fail: 'reporting', cancel: 'reporting' },
   'waiting-window': { ok: 'downloading', fail: 'reporting', cancel: 'reporting' },
   downloading: { ok: 'preinstall', fail: 'reporting', cancel: 'reporting' },
@@ -137,7 +143,10 @@ export function transition(state: UpdateState, event: UpdateEvent, limits: Limit
       return { step: 'reverting', attempt: 0, outcome: outcomeOf(event) };
     case 'reporting': {
       if (state.step === 'reverting') {
-        const details = event.type === 'fail' ? [...state.outcome.details, `revert failed: ${event.reason}`] : state.outcome.details;
+        const details =
+          event.type === 'fail'
+            ? [...state.outcome.details, `revert failed: ${event.reason}`]
+            : state.outcome.details;
         return { step: 'reporting', attempt: 0, outcome: { result: state.outcome.result, details } };
       }
       return { step: 'reporting', attempt: 0, outcome: outcomeOf(event) };
@@ -156,7 +165,11 @@ export function recover(state: UpdateState, resumes: number, limits: Limits): Up
   if (resumes > limits.maxResumes) {
     const next = transition(
       state,
-      { type: 'fail', reason: `the agent restarted ${resumes} times in step ${state.step}`, retryable: false },
+      {
+        type: 'fail',
+        reason: `the agent restarted ${resumes} times in step ${state.step}`,
+        retryable: false,
+      },
       limits,
     );
     return next ?? { step: 'idle' };

@@ -26,7 +26,12 @@ export interface FlushResult {
   pending: number;
 }
 
-export async function flushOutbox(store: StateStore, api: InstallApi, log: Logger, signal?: AbortSignal): Promise<FlushResult> {
+export async function flushOutbox(
+  store: StateStore,
+  api: InstallApi,
+  log: Logger,
+  signal?: AbortSignal,
+): Promise<FlushResult> {
   const result: FlushResult = { delivered: 0, dropped: 0, pending: 0 };
   for (;;) {
     const rows = store.outbox(50);
@@ -42,14 +47,20 @@ export async function flushOutbox(store: StateStore, api: InstallApi, log: Logge
           log.warn({ feedbackId: row.feedbackId, err: oneLine(err) }, 'feedback not delivered: will retry');
           return result;
         }
-        log.error({ feedbackId: row.feedbackId, actionId: row.actionId, err: oneLine(err) }, 'feedback refused by the server: dropped');
+        log.error(
+          { feedbackId: row.feedbackId, actionId: row.actionId, err: oneLine(err) },
+          'feedback refused by the server: dropped',
+        );
         store.ackOutbox(row.seq);
         result.dropped++;
         continue;
       }
       store.ackOutbox(row.seq);
       if (status === 410) {
-        log.info({ feedbackId: row.feedbackId, actionId: row.actionId }, 'action closed on the server: feedback dropped');
+        log.info(
+          { feedbackId: row.feedbackId, actionId: row.actionId },
+          'action closed on the server: feedback dropped',
+        );
         result.dropped++;
       } else result.delivered++;
     }

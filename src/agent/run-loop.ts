@@ -11,7 +11,16 @@ import { rm } from 'node:fs/promises';
 import { isSoupError, oneLine } from '../lib/errors.js';
 import { type ActionContext, newContext } from './action.js';
 import { feedbackBody, finalStatus, progressOf } from './feedback.js';
-import { INITIAL, type Outcome, phaseOf, recover, stepsDone, transition, type UpdateEvent, type UpdateState } from './machine.js';
+import {
+  INITIAL,
+  type Outcome,
+  phaseOf,
+  recover,
+  stepsDone,
+  transition,
+  type UpdateEvent,
+  type UpdateState,
+} from './machine.js';
 import { feedbackIdFor } from './outbox.js';
 import { PENDING_CONSENT, type Waiting, waitForConsent, waitForWindow } from './steps/consent.js';
 import { downloadNeeded } from './steps/download.js';
@@ -51,7 +60,9 @@ export class UpdateRunner {
   }
 
   get current(): { state: ActiveState; ctx: ActionContext } | undefined {
-    return this.state === undefined || this.ctx === undefined ? undefined : { state: this.state, ctx: this.ctx };
+    return this.state === undefined || this.ctx === undefined
+      ? undefined
+      : { state: this.state, ctx: this.ctx };
   }
 
   /** Applies the recovery decision to the persisted action, once per start of the agent. */
@@ -60,7 +71,10 @@ export class UpdateRunner {
     if (row === undefined) return;
     const resumes = this.deps.store.countResume();
     const next = recover(row.state, resumes, this.deps.limits);
-    this.deps.log.info({ actionId: row.actionId, step: row.state.step, resumes, next: next.step }, 'resuming the action found in the state');
+    this.deps.log.info(
+      { actionId: row.actionId, step: row.state.step, resumes, next: next.step },
+      'resuming the action found in the state',
+    );
     this.ctx = row.context;
     if (next.step === 'idle') {
       this.finish({ result: 'failure', details: [`the agent could not resume step ${row.state.step}`] });
@@ -71,7 +85,13 @@ export class UpdateRunner {
   }
 
   /** Starts a new action (persisted with its first feedback before anything is fetched). */
-  start(kind: ActionContext['kind'], actionId: string, href: string, feedbackUrl: string, confirmationHref?: string): void {
+  start(
+    kind: ActionContext['kind'],
+    actionId: string,
+    href: string,
+    feedbackUrl: string,
+    confirmationHref?: string,
+  ): void {
     const ctx = newContext(kind, actionId, href, feedbackUrl, this.deps.clock.now());
     if (confirmationHref !== undefined) ctx.confirmationHref = confirmationHref;
     this.ctx = ctx;
@@ -80,10 +100,11 @@ export class UpdateRunner {
   }
 
   /** A cancel request from the server: true when accepted (at a safe point), false after the point of no return. */
-  cancel(): boolean {
-    if (this.state === undefined) return false;
+  cancel(cancelHref: string): boolean {
+    if (this.state === undefined || this.ctx === undefined) return false;
     const next = transition(this.state, { type: 'cancel' }, this.deps.limits);
     if (next === undefined) return false;
+    this.ctx.cancelHref = cancelHref;
     if (next.step === 'idle') return true;
     this.enter(next);
     return true;
@@ -103,7 +124,11 @@ export class UpdateRunner {
           if (signal.aborted) return { finished: false };
         }
         this.deps.log.warn({ step: state.step, attempt: state.attempt, err: oneLine(err) }, 'step failed');
-        result = { type: 'fail', reason: `${state.step}: ${oneLine(err)}`, retryable: isSoupError(err) ? err.retryable : false };
+        result = {
+          type: 'fail',
+          reason: `${state.step}: ${oneLine(err)}`,
+          retryable: isSoupError(err) ? err.retryable : false,
+        };
       }
       if (result.type === 'wait') return { finished: false, waitMs: result.ms };
       if (state.step === 'reporting') {
@@ -112,7 +137,10 @@ export class UpdateRunner {
       }
       const next = transition(state, result, this.deps.limits);
       if (next === undefined) {
-        this.deps.log.error({ step: state.step, event: result.type }, 'event not allowed in this step: ignored');
+        this.deps.log.error(
+          { step: state.step, event: result.type },
+          'event not allowed in this step: ignored',
+        );
         continue;
       }
       if (next.step === 'idle') {
@@ -139,7 +167,8 @@ export class UpdateRunner {
       ctx,
       signal,
       save: () => {
-        if (this.state !== undefined) this.deps.store.saveAction(ctx.actionId, this.state, ctx, this.deps.clock.now(), false);
+        if (this.state !== undefined)
+          this.deps.store.saveAction(ctx.actionId, this.state, ctx, this.deps.clock.now(), false);
       },
     };
   }
@@ -184,7 +213,9 @@ export class UpdateRunner {
         return { type: 'ok' };
       case 'committing':
         await commitAll(env, state.failure);
-        return state.failure.length > 0 ? { type: 'fail', reason: state.failure.join('; '), retryable: false } : { type: 'ok' };
+        return state.failure.length > 0
+          ? { type: 'fail', reason: state.failure.join('; '), retryable: false }
+          : { type: 'ok' };
       case 'reverting':
         await revertAll(env);
         return { type: 'ok' };
@@ -196,7 +227,10 @@ export class UpdateRunner {
         try {
           await this.deps.sendReport(env.signal);
         } catch (err) {
-          this.deps.log.warn({ err: oneLine(err) }, 'system report not sent: will be sent with the next poll');
+          this.deps.log.warn(
+            { err: oneLine(err) },
+            'system report not sent: will be sent with the next poll',
+          );
         }
         return { type: 'ok' };
       default: {
@@ -221,7 +255,16 @@ export class UpdateRunner {
         feedbackId,
         actionId: ctx.actionId,
         url: ctx.feedbackUrl,
-        body: JSON.stringify(feedbackBody(ctx, feedbackId, now, { execution, finished: 'none', details }, phaseOf(next), progressOf(stepsDone(next)))),
+        body: JSON.stringify(
+          feedbackBody(
+            ctx,
+            feedbackId,
+            now,
+            { execution, finished: 'none', details },
+            phaseOf(next),
+            progressOf(stepsDone(next)),
+          ),
+        ),
         createdAt: now,
       });
     });
@@ -235,14 +278,23 @@ export class UpdateRunner {
     const now = clock.now();
     const feedbackId = feedbackIdFor(config.server.controllerId, ctx.actionId, 'final');
     const status = finalStatus(ctx.kind, outcome);
-    const last: LastResult = { actionId: ctx.actionId, finished: outcome.result, at: new Date(now).toISOString(), details: outcome.details };
+    const last: LastResult = {
+      actionId: ctx.actionId,
+      finished: outcome.result,
+      at: new Date(now).toISOString(),
+      details: outcome.details,
+    };
     store.atomically(() => {
       if (outcome.result === 'canceled' && ctx.cancelHref !== undefined) {
         store.enqueue({
           feedbackId,
           actionId: ctx.actionId,
           url: `${ctx.cancelHref.split('?')[0]}/feedback`,
-          body: JSON.stringify({ ...(ctx.kind === 'system' ? { feedbackId } : {}), timestamp: now, status: { execution: 'closed', result: { finished: 'success' }, details: outcome.details } }),
+          body: JSON.stringify({
+            ...(ctx.kind === 'system' ? { feedbackId } : {}),
+            timestamp: now,
+            status: { execution: 'closed', result: { finished: 'success' }, details: outcome.details },
+          }),
           createdAt: now,
         });
       } else {
@@ -254,12 +306,17 @@ export class UpdateRunner {
           createdAt: now,
         });
       }
-      if (outcome.result === 'success' && ctx.kind === 'system' && ctx.recipe !== undefined) store.set('installedRecipe', ctx.recipe);
+      if (outcome.result === 'success' && ctx.kind === 'system' && ctx.recipe !== undefined)
+        store.set('installedRecipe', ctx.recipe);
       store.set('lastResult', last);
-      if (store.get<{ actionId: string }>(PENDING_CONSENT)?.actionId === ctx.actionId) store.delete(PENDING_CONSENT);
+      if (store.get<{ actionId: string }>(PENDING_CONSENT)?.actionId === ctx.actionId)
+        store.delete(PENDING_CONSENT);
       store.finishAction(ctx.actionId, last, now);
     });
-    this.deps.log.info({ actionId: ctx.actionId, result: outcome.result, details: outcome.details }, 'action finished');
+    this.deps.log.info(
+      { actionId: ctx.actionId, result: outcome.result, details: outcome.details },
+      'action finished',
+    );
     this.state = undefined;
     this.ctx = undefined;
     void rm(actionDir(config.dataDir, ctx.actionId), { recursive: true, force: true }).catch(() => {});

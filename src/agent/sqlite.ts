@@ -26,7 +26,10 @@ export interface Database {
   readonly open: boolean;
 }
 
-type DatabaseConstructor = new (path: string, options?: { readonly?: boolean; fileMustExist?: boolean; timeout?: number }) => Database;
+type DatabaseConstructor = new (
+  path: string,
+  options?: { readonly?: boolean; fileMustExist?: boolean; timeout?: number },
+) => Database;
 
 const require = createRequire(import.meta.url);
 
@@ -34,9 +37,15 @@ export function openDatabase(path: string, options: { readonly?: boolean } = {})
   const Ctor = require('better-sqlite3') as DatabaseConstructor;
   let db: Database;
   try {
-    db = new Ctor(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false, timeout: 5000 });
+    db = new Ctor(path, {
+      readonly: options.readonly ?? false,
+      fileMustExist: options.readonly ?? false,
+      timeout: 5000,
+    });
   } catch (err) {
-    throw new SoupError('SOUP_E_STATE', `state: cannot open ${path} (${(err as Error).message})`, { cause: err });
+    throw new SoupError('SOUP_E_STATE', `state: cannot open ${path} (${(err as Error).message})`, {
+      cause: err,
+    });
   }
   if (!options.readonly) db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');

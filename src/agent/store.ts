@@ -70,7 +70,10 @@ export class StateStore {
     try {
       mkdirSync(dataDir, { recursive: true });
     } catch (err) {
-      throw new SoupError('SOUP_E_STATE', `state: cannot create ${dataDir} (${(err as NodeJS.ErrnoException).code})`);
+      throw new SoupError(
+        'SOUP_E_STATE',
+        `state: cannot create ${dataDir} (${(err as NodeJS.ErrnoException).code})`,
+      );
     }
     const db = openDatabase(join(dataDir, STATE_FILE));
     db.exec(SCHEMA);
@@ -90,12 +93,18 @@ export class StateStore {
   // ---- kv ------------------------------------------------------------------------------------------
 
   get<T>(key: string): T | undefined {
-    const row = this.db.prepare<[string]>('SELECT value FROM kv WHERE key = ?').get(key) as { value: string } | undefined;
+    const row = this.db.prepare<[string]>('SELECT value FROM kv WHERE key = ?').get(key) as
+      | { value: string }
+      | undefined;
     return row === undefined ? undefined : (JSON.parse(row.value) as T);
   }
 
   set(key: string, value: unknown): void {
-    this.db.prepare<[string, string]>('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, JSON.stringify(value));
+    this.db
+      .prepare<[string, string]>(
+        'INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+      )
+      .run(key, JSON.stringify(value));
   }
 
   delete(key: string): void {
@@ -110,7 +119,9 @@ export class StateStore {
   // ---- current action ----------------------------------------------------------------------------
 
   loadAction<S, C>(): CurrentActionRow<S, C> | undefined {
-    const row = this.db.prepare('SELECT action_id, state, context, resumes, updated_at FROM current_action WHERE slot = 1').get() as
+    const row = this.db
+      .prepare('SELECT action_id, state, context, resumes, updated_at FROM current_action WHERE slot = 1')
+      .get() as
       | { action_id: string; state: string; context: string; resumes: number; updated_at: number }
       | undefined;
     if (row === undefined) return undefined;
@@ -138,7 +149,9 @@ export class StateStore {
   /** Counts one more start of the agent in the persisted state; returns the new count. */
   countResume(): number {
     this.db.prepare('UPDATE current_action SET resumes = resumes + 1 WHERE slot = 1').run();
-    const row = this.db.prepare('SELECT resumes FROM current_action WHERE slot = 1').get() as { resumes: number } | undefined;
+    const row = this.db.prepare('SELECT resumes FROM current_action WHERE slot = 1').get() as
+      | { resumes: number }
+      | undefined;
     return row?.resumes ?? 0;
   }
 
@@ -148,27 +161,34 @@ export class StateStore {
       this.db.prepare('DELETE FROM current_action WHERE slot = 1').run();
       this.db.prepare<[string]>('DELETE FROM checkpoints WHERE action_id = ?').run(actionId);
       this.db
-        .prepare<[string, string, number]>('INSERT OR REPLACE INTO finished_actions (action_id, result, at) VALUES (?, ?, ?)')
+        .prepare<[string, string, number]>(
+          'INSERT OR REPLACE INTO finished_actions (action_id, result, at) VALUES (?, ?, ?)',
+        )
         .run(actionId, JSON.stringify(result), now);
     });
   }
 
   isFinished(actionId: string): boolean {
-    return this.db.prepare<[string]>('SELECT 1 FROM finished_actions WHERE action_id = ?').get(actionId) !== undefined;
+    return (
+      this.db.prepare<[string]>('SELECT 1 FROM finished_actions WHERE action_id = ?').get(actionId) !==
+      undefined
+    );
   }
 
   // ---- handler checkpoints -----------------------------------------------------------------------
 
   loadCheckpoint<T>(actionId: string, module: string): T | undefined {
-    const row = this.db.prepare<[string, string]>('SELECT value FROM checkpoints WHERE action_id = ? AND module = ?').get(actionId, module) as
-      | { value: string }
-      | undefined;
+    const row = this.db
+      .prepare<[string, string]>('SELECT value FROM checkpoints WHERE action_id = ? AND module = ?')
+      .get(actionId, module) as { value: string } | undefined;
     return row === undefined ? undefined : (JSON.parse(row.value) as T);
   }
 
   saveCheckpoint(actionId: string, module: string, value: unknown): void {
     this.db
-      .prepare<[string, string, string]>('INSERT OR REPLACE INTO checkpoints (action_id, module, value) VALUES (?, ?, ?)')
+      .prepare<[string, string, string]>(
+        'INSERT OR REPLACE INTO checkpoints (action_id, module, value) VALUES (?, ?, ?)',
+      )
       .run(actionId, module, JSON.stringify(value));
   }
 
@@ -184,8 +204,18 @@ export class StateStore {
 
   outbox(limit = 100): OutboxRow[] {
     const rows = this.db
-      .prepare<[number]>('SELECT seq, feedback_id, action_id, url, body, created_at, attempts FROM outbox ORDER BY seq LIMIT ?')
-      .all(limit) as { seq: number; feedback_id: string; action_id: string; url: string; body: string; created_at: number; attempts: number }[];
+      .prepare<[number]>(
+        'SELECT seq, feedback_id, action_id, url, body, created_at, attempts FROM outbox ORDER BY seq LIMIT ?',
+      )
+      .all(limit) as {
+      seq: number;
+      feedback_id: string;
+      action_id: string;
+      url: string;
+      body: string;
+      created_at: number;
+      attempts: number;
+    }[];
     return rows.map((r) => ({
       seq: r.seq,
       feedbackId: r.feedback_id,
@@ -206,21 +236,29 @@ export class StateStore {
   }
 
   failOutbox(seq: number, error: string): void {
-    this.db.prepare<[string, number]>('UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE seq = ?').run(error, seq);
+    this.db
+      .prepare<[string, number]>('UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE seq = ?')
+      .run(error, seq);
   }
 
   // ---- consent -----------------------------------------------------------------------------------
 
   saveConsent(answer: ConsentAnswer): void {
     this.db
-      .prepare<[string, string, string, number]>('INSERT OR REPLACE INTO consent (action_id, decision, by, at) VALUES (?, ?, ?, ?)')
+      .prepare<[string, string, string, number]>(
+        'INSERT OR REPLACE INTO consent (action_id, decision, by, at) VALUES (?, ?, ?, ?)',
+      )
       .run(answer.actionId, answer.decision, answer.by, answer.at);
   }
 
   consentFor(actionId: string): ConsentAnswer | undefined {
-    const row = this.db.prepare<[string]>('SELECT action_id, decision, by, at FROM consent WHERE action_id = ?').get(actionId) as
+    const row = this.db
+      .prepare<[string]>('SELECT action_id, decision, by, at FROM consent WHERE action_id = ?')
+      .get(actionId) as
       | { action_id: string; decision: 'accept' | 'deny'; by: string; at: number }
       | undefined;
-    return row === undefined ? undefined : { actionId: row.action_id, decision: row.decision, by: row.by, at: row.at };
+    return row === undefined
+      ? undefined
+      : { actionId: row.action_id, decision: row.decision, by: row.by, at: row.at };
   }
 }

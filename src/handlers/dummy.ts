@@ -14,7 +14,10 @@ export function createDummyHandler(): Handler {
     transfer: async (job, ctx) => {
       const actual = await sha256OfFile(job.image.path, job.image.size, ctx.signal);
       if (actual !== job.image.sha256) {
-        throw new SoupError('SOUP_E_HASH', `${job.image.filename}: SHA-256 ${actual}, expected ${job.image.sha256}`);
+        throw new SoupError(
+          'SOUP_E_HASH',
+          `${job.image.filename}: SHA-256 ${actual}, expected ${job.image.sha256}`,
+        );
       }
       ctx.progress(job.image.size, job.image.size);
     },

@@ -13,7 +13,10 @@ const CHUNK = 1 << 16;
 /** SHA-256 (hex) of the first `length` bytes of `path` (all of it when omitted). */
 export async function sha256OfFile(path: string, length?: number, signal?: AbortSignal): Promise<string> {
   const hash = createHash('sha256');
-  const stream = createReadStream(path, length === undefined ? { signal } : { start: 0, end: length - 1, signal });
+  const stream = createReadStream(
+    path,
+    length === undefined ? { signal } : { start: 0, end: length - 1, signal },
+  );
   let read = 0;
   for await (const chunk of stream) {
     hash.update(chunk as Buffer);
@@ -33,22 +36,33 @@ export interface CopyOptions {
 }
 
 /** Streams `source` into `target` and fsyncs it before resolving; throws SOUP_E_CANCELLED on abort. */
-export async function copyFileDurably(source: string, target: string, size: number, options: CopyOptions = {}): Promise<void> {
+export async function copyFileDurably(
+  source: string,
+  target: string,
+  size: number,
+  options: CopyOptions = {},
+): Promise<void> {
   const input = await open(source, 'r');
   let output: Awaited<ReturnType<typeof open>>;
   try {
     output = await open(target, options.inPlace ? 'r+' : 'w', 0o644);
   } catch (err) {
     await input.close();
-    throw new SoupError('SOUP_E_IO', `${target}: cannot open for writing (${(err as NodeJS.ErrnoException).code})`, { cause: err });
+    throw new SoupError(
+      'SOUP_E_IO',
+      `${target}: cannot open for writing (${(err as NodeJS.ErrnoException).code})`,
+      { cause: err },
+    );
   }
   try {
     const buf = Buffer.allocUnsafe(CHUNK);
     let offset = 0;
     while (offset < size) {
-      if (options.signal?.aborted) throw new SoupError('SOUP_E_CANCELLED', `writing ${target} was interrupted`);
+      if (options.signal?.aborted)
+        throw new SoupError('SOUP_E_CANCELLED', `writing ${target} was interrupted`);
       const { bytesRead } = await input.read(buf, 0, Math.min(CHUNK, size - offset), offset);
-      if (bytesRead === 0) throw new SoupError('SOUP_E_IO', `${source}: ended at byte ${offset}, expected ${size}`);
+      if (bytesRead === 0)
+        throw new SoupError('SOUP_E_IO', `${source}: ended at byte ${offset}, expected ${size}`);
       let written = 0;
       while (written < bytesRead) {
         const r = await output.write(buf, written, bytesRead - written, offset + written);
@@ -60,10 +74,14 @@ export async function copyFileDurably(source: string, target: string, size: numb
     await output.sync();
   } catch (err) {
     if (err instanceof SoupError) throw err;
-    throw new SoupError('SOUP_E_IO', `${target}: write failed (${(err as NodeJS.ErrnoException).code ?? oneWord(err)})`, {
-      cause: err,
-      retryable: true,
-    });
+    throw new SoupError(
+      'SOUP_E_IO',
+      `${target}: write failed (${(err as NodeJS.ErrnoException).code ?? oneWord(err)})`,
+      {
+        cause: err,
+        retryable: true,
+      },
+    );
   } finally {
     await output.close();
     await input.close();
@@ -71,7 +89,7 @@ export async function copyFileDurably(source: string, target: string, size: numb
 }
 
 function oneWord(err: unknown): string {
-  return err instanceof Error ? err.message.split('\n')[0] ?? 'error' : String(err);
+  return err instanceof Error ? (err.message.split('\n')[0] ?? 'error') : String(err);
 }
 
 /** fsync of a directory, so a rename or unlink in it is durable. */

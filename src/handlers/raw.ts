@@ -38,12 +38,18 @@ export function createRawHandler(): Handler {
       const target = targetOf(job);
       const actual = await sha256OfFile(target, job.image.size, ctx.signal);
       if (actual !== job.image.sha256) {
-        throw new SoupError('SOUP_E_HASH', `${target}: SHA-256 ${actual} after writing, expected ${job.image.sha256}`);
+        throw new SoupError(
+          'SOUP_E_HASH',
+          `${target}: SHA-256 ${actual} after writing, expected ${job.image.sha256}`,
+        );
       }
     },
     commit: async () => {},
     revert: async (job) => {
-      throw new SoupError('SOUP_E_NOT_REVERTIBLE', `module ${job.module.name}: a raw write cannot be reverted`);
+      throw new SoupError(
+        'SOUP_E_NOT_REVERTIBLE',
+        `module ${job.module.name}: a raw write cannot be reverted`,
+      );
     },
   };
 }

@@ -19,7 +19,10 @@ export function targetOf(job: HandlerJob): string {
   const { config } = job.module;
   const target = config.kind === 'local' ? config.entry.target : undefined;
   if (target === undefined) {
-    throw new SoupError('SOUP_E_CONFIG', `module ${job.module.name}: no target file configured for its handler`);
+    throw new SoupError(
+      'SOUP_E_CONFIG',
+      `module ${job.module.name}: no target file configured for its handler`,
+    );
   }
   return target;
 }
@@ -27,7 +30,10 @@ export function targetOf(job: HandlerJob): string {
 async function checkHash(path: string, job: HandlerJob, signal: AbortSignal): Promise<void> {
   const actual = await sha256OfFile(path, undefined, signal);
   if (actual !== job.image.sha256) {
-    throw new SoupError('SOUP_E_HASH', `${path}: SHA-256 ${actual} after writing, expected ${job.image.sha256}`);
+    throw new SoupError(
+      'SOUP_E_HASH',
+      `${path}: SHA-256 ${actual} after writing, expected ${job.image.sha256}`,
+    );
   }
 }
 
@@ -43,7 +49,10 @@ export function createRawfileHandler(): Handler {
     },
     transfer: async (job, ctx) => {
       const temp = targetOf(job) + RAWFILE_SUFFIX;
-      await copyFileDurably(job.image.path, temp, job.image.size, { signal: ctx.signal, onProgress: ctx.progress });
+      await copyFileDurably(job.image.path, temp, job.image.size, {
+        signal: ctx.signal,
+        onProgress: ctx.progress,
+      });
       await syncDir(dirname(temp));
     },
     activate: async () => {},

@@ -43,7 +43,8 @@ export function createHandlerRegistry(extra: Record<string, () => Handler> = {})
       const existing = made.get(type);
       if (existing !== undefined) return existing;
       const factory = factories[type];
-      if (factory === undefined) throw new SoupError('SOUP_E_NO_HANDLER', `no handler for image type ${type}`);
+      if (factory === undefined)
+        throw new SoupError('SOUP_E_NO_HANDLER', `no handler for image type ${type}`);
       const handler = factory();
       made.set(type, handler);
       return handler;

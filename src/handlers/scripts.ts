@@ -72,9 +72,12 @@ export function runScript(run: ScriptRun): Promise<void> {
       const elapsedMs = Number((process.hrtime.bigint() - started) / 1_000_000n);
       if (signal === 'SIGKILL' && elapsedMs >= run.timeoutMs) timedOut = true;
       if (code === 0) resolve();
-      else if (timedOut) reject(new SoupError('SOUP_E_SCRIPT', `script ${run.path} timed out after ${run.timeoutMs} ms`));
-      else if (run.signal?.aborted) reject(new SoupError('SOUP_E_CANCELLED', `script ${run.path} was interrupted`));
-      else if (signal !== null) reject(new SoupError('SOUP_E_SCRIPT', `script ${run.path} was killed by ${signal}`));
+      else if (timedOut)
+        reject(new SoupError('SOUP_E_SCRIPT', `script ${run.path} timed out after ${run.timeoutMs} ms`));
+      else if (run.signal?.aborted)
+        reject(new SoupError('SOUP_E_CANCELLED', `script ${run.path} was interrupted`));
+      else if (signal !== null)
+        reject(new SoupError('SOUP_E_SCRIPT', `script ${run.path} was killed by ${signal}`));
       else reject(new SoupError('SOUP_E_SCRIPT', `script ${run.path} exited with code ${code}`));
     });
   });

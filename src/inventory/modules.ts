@@ -23,13 +23,16 @@ export function configuredModules(modules: ModulesConfig): ConfiguredModule[] {
     out.push({ name: serialModuleName(entry), gateway: false, config: { kind: 'serial', entry } });
   }
   for (const bus of modules.can ?? []) {
-    for (const entry of bus.ecus) out.push({ name: entry.name, gateway: false, config: { kind: 'can', bus, entry } });
+    for (const entry of bus.ecus)
+      out.push({ name: entry.name, gateway: false, config: { kind: 'can', bus, entry } });
   }
   for (const entry of modules.local ?? []) {
     out.push({ name: entry.name, gateway: entry.gateway === true, config: { kind: 'local', entry } });
   }
   if (!out.some((m) => m.gateway)) out.push({ name: 'gateway', gateway: true, config: undefined });
-  return out.sort((a, b) => Number(b.gateway) - Number(a.gateway) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return out.sort(
+    (a, b) => Number(b.gateway) - Number(a.gateway) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+  );
 }
 
 export function findModule(modules: ModulesConfig, name: string): ConfiguredModule | undefined {

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { oneLine } from '../lib/errors.js';
-import type { LocalModuleConfig } from '../lib/module-config.js';
+import type { LocalModuleConfig, ModulesConfig } from '../lib/module-config.js';
 import type { LinkProvider } from '../protocols/buses/types.js';
 import type { ReportedModule, SystemReport } from '../recipe/types.js';
 import type { GatewayFacts } from './gateway-facts.js';
@@ -15,7 +15,6 @@ import { type ConfiguredModule, configuredModules } from './modules.js';
 import { createSmpProbe } from './probes/smp.js';
 import { createUdsProbe } from './probes/uds.js';
 import type { ModuleProbe, ProbeResult } from './types.js';
-import type { ModulesConfig } from '../lib/module-config.js';
 
 export interface InventoryDeps {
   controllerId: string;
@@ -43,12 +42,21 @@ function staticAttributes(module: ConfiguredModule): Record<string, string> {
   return { ...(module.config?.entry.attributes ?? {}) };
 }
 
-function localModule(deps: InventoryDeps, module: ConfiguredModule, entry: LocalModuleConfig | undefined): ReportedModule {
+function localModule(
+  deps: InventoryDeps,
+  module: ConfiguredModule,
+  entry: LocalModuleConfig | undefined,
+): ReportedModule {
   const attributes = staticAttributes(module);
   const installed = deps.installedVersion(module.name);
   if (installed !== undefined) attributes.swVersion = installed;
   const type = module.gateway ? 'gateway' : (attributes['module-id'] ?? entry?.type ?? 'unknown');
-  return { id: module.gateway ? deps.controllerId : `${deps.controllerId}/${module.name}`, type, name: module.name, attributes };
+  return {
+    id: module.gateway ? deps.controllerId : `${deps.controllerId}/${module.name}`,
+    type,
+    name: module.name,
+    attributes,
+  };
 }
 
 /** Builds the report now. Never throws for a module: a failing one is reported unreachable. */
@@ -61,7 +69,11 @@ export async function buildSystemReport(deps: InventoryDeps): Promise<SystemRepo
       const reported = localModule(deps, module, config?.entry);
       if (module.gateway) {
         const facts = await deps.facts();
-        Object.assign(reported.attributes, { os: facts.os, arch: facts.arch, agentVersion: deps.agentVersion });
+        Object.assign(reported.attributes, {
+          os: facts.os,
+          arch: facts.arch,
+          agentVersion: deps.agentVersion,
+        });
       }
       out.push(reported);
       continue;
@@ -71,8 +83,17 @@ export async function buildSystemReport(deps: InventoryDeps): Promise<SystemRepo
       const probe = (deps.probeFor ?? defaultProbe)(module);
       result = await probe.probe({ log: deps.log.child({ module: module.name }), signal, links: deps.links });
     } catch (err) {
-      deps.log.warn({ module: module.name, err: oneLine(err) }, 'module did not answer: reported unreachable');
-      out.push({ id: `${deps.controllerId}/${module.name}`, type: 'unknown', name: module.name, status: 'unreachable', attributes: {} });
+      deps.log.warn(
+        { module: module.name, err: oneLine(err) },
+        'module did not answer: reported unreachable',
+      );
+      out.push({
+        id: `${deps.controllerId}/${module.name}`,
+        type: 'unknown',
+        name: module.name,
+        status: 'unreachable',
+        attributes: {},
+      });
       continue;
     }
     const attributes = { ...staticAttributes(module), ...result.attributes };
@@ -83,7 +104,11 @@ export async function buildSystemReport(deps: InventoryDeps): Promise<SystemRepo
       attributes,
     });
   }
-  return { timestamp: new Date(deps.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'), gatewayId: deps.controllerId, modules: out };
+  return {
+    timestamp: new Date(deps.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    gatewayId: deps.controllerId,
+    modules: out,
+  };
 }
 
 function canonical(value: unknown): string {

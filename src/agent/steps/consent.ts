@@ -33,7 +33,11 @@ async function confirm(env: StepEnv, decision: 'accept' | 'deny', by: string): P
   const url = `${href.split('?')[0]}/feedback`;
   await env.api.postJson(
     url,
-    { confirmation: decision === 'accept' ? 'confirmed' : 'denied', code: 0, details: [`${decision === 'accept' ? 'accepted' : 'denied'} by ${by}`] },
+    {
+      confirmation: decision === 'accept' ? 'confirmed' : 'denied',
+      code: 0,
+      details: [`${decision === 'accept' ? 'accepted' : 'denied'} by ${by}`],
+    },
     env.signal,
   );
 }
@@ -65,7 +69,9 @@ export async function waitForConsent(env: StepEnv, pollMs: number): Promise<Wait
     ctx.consent = { decision: answer.decision, by: answer.by };
     env.save();
   });
-  return answer.decision === 'accept' ? { type: 'ok' } : { type: 'reject', reasons: [`consent denied by ${answer.by}`] };
+  return answer.decision === 'accept'
+    ? { type: 'ok' }
+    : { type: 'reject', reasons: [`consent denied by ${answer.by}`] };
 }
 
 export async function waitForWindow(env: StepEnv, pollMs: number): Promise<Waiting> {
@@ -94,7 +100,12 @@ export async function waitForWindow(env: StepEnv, pollMs: number): Promise<Waiti
   const mw = action.maintenanceWindow;
   const durationMs = parseDuration(mw?.duration);
   ctx.maintenanceWindow =
-    mw === undefined ? undefined : { ...(mw.nextStartAt === undefined ? {} : { nextStartAt: mw.nextStartAt }), ...(durationMs === undefined ? {} : { durationMs }) };
+    mw === undefined
+      ? undefined
+      : {
+          ...(mw.nextStartAt === undefined ? {} : { nextStartAt: mw.nextStartAt }),
+          ...(durationMs === undefined ? {} : { durationMs }),
+        };
   env.save();
   if (ctx.maintenanceWindow?.nextStartAt === start) return { type: 'wait', ms: pollMs };
   return waitForWindow(env, pollMs);

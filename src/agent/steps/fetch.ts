@@ -25,11 +25,25 @@ export async function fetchAction(env: StepEnv): Promise<void> {
   const dir = actionDir(env.config.dataDir, ctx.actionId);
   await mkdir(dir, { recursive: true });
   if (ctx.kind === 'ddi') {
-    const base = await api.getJson<DdiDeploymentBase>(ctx.href, signal);
+    const answer = await api.getJson<DdiDeploymentBase & { confirmation?: DdiDeploymentBase['deployment'] }>(
+      ctx.href,
+      signal,
+    );
+    // confirmationBase/{id} carries the deployment under `confirmation`
+    const deployment = answer.deployment ?? answer.confirmation;
+    if (deployment === undefined || !Array.isArray(deployment.chunks)) {
+      throw new SoupError('SOUP_E_HTTP', `GET ${ctx.href}: the answer has no deployment chunks`);
+    }
+    const base: DdiDeploymentBase = { id: answer.id, deployment };
     await writeFile(join(dir, 'deployment.json'), JSON.stringify(base));
-    ctx.handling = { download: base.deployment.download ?? 'forced', update: base.deployment.update ?? 'forced' };
+    ctx.handling = {
+      download: base.deployment.download ?? 'forced',
+      update: base.deployment.update ?? 'forced',
+    };
     ctx.maintenanceWindow =
-      base.deployment.maintenanceWindow === undefined ? undefined : { available: base.deployment.maintenanceWindow === 'available' };
+      base.deployment.maintenanceWindow === undefined
+        ? undefined
+        : { available: base.deployment.maintenanceWindow === 'available' };
     env.save();
     return;
   }
@@ -38,14 +52,20 @@ export async function fetchAction(env: StepEnv): Promise<void> {
   const fileHref = links.recipeFile?.href ?? api.url(`recipes/${action.recipe.id}/file`);
   const sigHref = links.signatures?.href ?? api.url(`recipes/${action.recipe.id}/signatures`);
   const bytes = await api.getBytes(fileHref, MAX_RECIPE_BYTES, signal);
-  const signatures = await api.getJson<{ signatures?: { format?: string; value?: string }[] }>(sigHref, signal);
+  const signatures = await api.getJson<{ signatures?: { format?: string; value?: string }[] }>(
+    sigHref,
+    signal,
+  );
   if (!Array.isArray(signatures?.signatures)) {
     throw new SoupError('SOUP_E_HTTP', `GET ${sigHref}: the answer has no "signatures" list`);
   }
   await writeFile(join(dir, RECIPE_FILE), bytes);
   await writeFile(join(dir, SIGNATURES_FILE), JSON.stringify(signatures));
   ctx.recipe = { id: action.recipe.id, name: action.recipe.name, version: action.recipe.version };
-  ctx.handling = { download: action.handling?.download ?? 'forced', update: action.handling?.update ?? 'forced' };
+  ctx.handling = {
+    download: action.handling?.download ?? 'forced',
+    update: action.handling?.update ?? 'forced',
+  };
   const mw = action.maintenanceWindow;
   ctx.maintenanceWindow =
     mw === undefined

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { busOf, configuredHandler } from '../../handlers/registry.js';
 import { isScriptType } from '../../handlers/scripts.js';
 import type { Handler } from '../../handlers/types.js';
-import { oneLine } from '../../lib/errors.js';
 import { findModule } from '../../inventory/modules.js';
+import { oneLine } from '../../lib/errors.js';
 import { compileRecipe, definitionsOf, matchSystem } from '../../recipe/match.js';
 import type { RecipeFileArtifact, ReportedModule } from '../../recipe/types.js';
 import type { ArtifactRef, PlannedModule } from '../action.js';
@@ -27,14 +27,23 @@ function refOf(env: StepEnv, a: RecipeFileArtifact): ArtifactRef {
     size: a.byteSize,
     sha256: a.sha256,
     url: env.api.url(`artifacts/${encodeURIComponent(a.id)}`),
-    path: join(actionDir(env.config.dataDir, env.ctx.actionId), 'artifacts', a.id.replace(/[^A-Za-z0-9._-]/g, '_')),
+    path: join(
+      actionDir(env.config.dataDir, env.ctx.actionId),
+      'artifacts',
+      a.id.replace(/[^A-Za-z0-9._-]/g, '_'),
+    ),
   };
 }
 
 /** Checks the module can take an image of `type`; returns the refusal reason or the handler. */
-function handlerFor(env: StepEnv, module: ReportedModule, type: string): { handler: Handler; bus: string } | string {
+function handlerFor(
+  env: StepEnv,
+  module: ReportedModule,
+  type: string,
+): { handler: Handler; bus: string } | string {
   const configured = findModule(env.config.modules, module.name)?.config;
-  if (configured === undefined) return `module ${module.name}: no handler is configured for it (image type ${type})`;
+  if (configured === undefined)
+    return `module ${module.name}: no handler is configured for it (image type ${type})`;
   const own = configuredHandler(configured);
   if (own !== type) return `module ${module.name}: configured handler ${own} differs from image type ${type}`;
   if (!env.registry.has(type)) return `module ${module.name}: no handler for image type ${type}`;
@@ -52,7 +61,10 @@ export async function matchAndPlan(env: StepEnv): Promise<UpdateEvent> {
 async function planSystem(env: StepEnv): Promise<UpdateEvent> {
   const file = await loadRecipeFile(env);
   const report = await env.inventory(env.signal);
-  const result = matchSystem(compileRecipe(definitionsOf(file), file._recipe.versionProperties), report.modules);
+  const result = matchSystem(
+    compileRecipe(definitionsOf(file), file._recipe.versionProperties),
+    report.modules,
+  );
   if (!result.matched) return { type: 'reject', reasons: result.reasons.map((r) => `match: ${r}`) };
   const reasons: string[] = [];
   const planned: PlannedModule[] = [];
@@ -71,7 +83,9 @@ async function planSystem(env: StepEnv): Promise<UpdateEvent> {
     const artifacts = image._software.artifacts.map((a) => refOf(env, a));
     const imageRef = artifacts.find((a) => a.filename === image.filename && a.sha256 === image.sha256);
     if (imageRef === undefined) {
-      reasons.push(`module ${module.name}: image ${image.filename} is not among the artifacts of ${image._software.name}`);
+      reasons.push(
+        `module ${module.name}: image ${image.filename} is not among the artifacts of ${image._software.name}`,
+      );
       continue;
     }
     const fromVersion = module.attributes.swVersion;
@@ -92,16 +106,28 @@ async function planSystem(env: StepEnv): Promise<UpdateEvent> {
       entry.revertible = found.handler.revertible({
         actionId: env.ctx.actionId,
         module: { id: module.id, name: module.name, attributes: module.attributes, config },
-        image: { path: imageRef.path, filename: imageRef.filename, size: imageRef.size, sha256: imageRef.sha256 },
+        image: {
+          path: imageRef.path,
+          filename: imageRef.filename,
+          size: imageRef.size,
+          sha256: imageRef.sha256,
+        },
         version: image.version,
-        artifacts: artifacts.map((a) => ({ path: a.path, filename: a.filename, size: a.size, sha256: a.sha256 })),
+        artifacts: artifacts.map((a) => ({
+          path: a.path,
+          filename: a.filename,
+          size: a.size,
+          sha256: a.sha256,
+        })),
       });
     }
     planned.push(entry);
   }
   if (reasons.length > 0) return { type: 'reject', reasons };
   env.ctx.modules = planned;
-  env.ctx.scripts = (file.software.scripts ?? []).filter((s) => isScriptType(s.type)).map((s) => refOf(env, s));
+  env.ctx.scripts = (file.software.scripts ?? [])
+    .filter((s) => isScriptType(s.type))
+    .map((s) => refOf(env, s));
   env.ctx.offers = (file.software._systemArtifacts ?? [])
     .flatMap((set) => set.artifacts)
     .filter((a) => a.type === 'releasenotes' || a.type === 'license')
@@ -137,12 +163,18 @@ function ddiRef(env: StepEnv, part: string, a: DdiArtifact): ArtifactRef | strin
     size: a.size,
     sha256: a.hashes.sha256,
     url: href,
-    path: join(actionDir(env.config.dataDir, env.ctx.actionId), 'artifacts', `${part}_${a.filename}`.replace(/[^A-Za-z0-9._-]/g, '_')),
+    path: join(
+      actionDir(env.config.dataDir, env.ctx.actionId),
+      'artifacts',
+      `${part}_${a.filename}`.replace(/[^A-Za-z0-9._-]/g, '_'),
+    ),
   };
 }
 
 async function planDdi(env: StepEnv): Promise<UpdateEvent> {
-  const base = JSON.parse(await readFile(join(actionDir(env.config.dataDir, env.ctx.actionId), 'deployment.json'), 'utf8')) as DdiDeploymentBase;
+  const base = JSON.parse(
+    await readFile(join(actionDir(env.config.dataDir, env.ctx.actionId), 'deployment.json'), 'utf8'),
+  ) as DdiDeploymentBase;
   const report = await env.inventory(env.signal);
   const reasons: string[] = [];
   const planned: PlannedModule[] = [];
@@ -154,7 +186,9 @@ async function planDdi(env: StepEnv): Promise<UpdateEvent> {
     }
     const module = report.modules.find((m) => m.name === target);
     if (module === undefined || module.status === 'unreachable') {
-      reasons.push(`chunk ${chunk.part}: module ${target} is ${module === undefined ? 'unknown' : 'unreachable'}`);
+      reasons.push(
+        `chunk ${chunk.part}: module ${target} is ${module === undefined ? 'unknown' : 'unreachable'}`,
+      );
       continue;
     }
     const config = findModule(env.config.modules, target)?.config;
@@ -183,13 +217,16 @@ async function planDdi(env: StepEnv): Promise<UpdateEvent> {
       artifacts,
       ...(fromVersion === undefined ? {} : { fromVersion }),
       toVersion: chunk.version,
-      revertible: config === undefined ? true : found.handler.revertible({
-        actionId: env.ctx.actionId,
-        module: { id: module.id, name: module.name, attributes: module.attributes, config },
-        image: { path: image.path, filename: image.filename, size: image.size, sha256: image.sha256 },
-        version: chunk.version,
-        artifacts: [],
-      }),
+      revertible:
+        config === undefined
+          ? true
+          : found.handler.revertible({
+              actionId: env.ctx.actionId,
+              module: { id: module.id, name: module.name, attributes: module.attributes, config },
+              image: { path: image.path, filename: image.filename, size: image.size, sha256: image.sha256 },
+              version: chunk.version,
+              artifacts: [],
+            }),
       bus: found.bus,
       state: 'pending',
       details: [],

@@ -5,8 +5,8 @@
  * idempotent). Modules on different buses run in parallel, one module per bus at a time.
  */
 import type { HandlerJob } from '../../handlers/types.js';
-import { SoupError, isSoupError, oneLine } from '../../lib/errors.js';
 import { findModule } from '../../inventory/modules.js';
+import { isSoupError, oneLine, SoupError } from '../../lib/errors.js';
 import type { ModuleState } from '../../recipe/status.js';
 import type { PlannedModule } from '../action.js';
 import type { StepEnv } from './env.js';
@@ -30,7 +30,12 @@ function jobOf(env: StepEnv, m: PlannedModule): HandlerJob {
     module: { id: m.id, name: m.name, attributes: {}, config },
     image: { path: m.image.path, filename: m.image.filename, size: m.image.size, sha256: m.image.sha256 },
     version: m.toVersion ?? '',
-    artifacts: m.artifacts.map((a) => ({ path: a.path, filename: a.filename, size: a.size, sha256: a.sha256 })),
+    artifacts: m.artifacts.map((a) => ({
+      path: a.path,
+      filename: a.filename,
+      size: a.size,
+      sha256: a.sha256,
+    })),
     ...(m.fromVersion === undefined ? {} : { fromVersion: m.fromVersion }),
   };
 }
@@ -73,7 +78,9 @@ async function perBus(modules: PlannedModule[], work: (m: PlannedModule) => Prom
 
 export async function runStage(env: StepEnv, stage: Stage, revertible: boolean): Promise<void> {
   const spec = STAGES[stage];
-  const modules = env.ctx.modules.filter((m) => m.action === 'update' && m.revertible === revertible && spec.from.includes(m.state));
+  const modules = env.ctx.modules.filter(
+    (m) => m.action === 'update' && m.revertible === revertible && spec.from.includes(m.state),
+  );
   await perBus(modules, async (m) => {
     const handler = env.registry.get(m.handler ?? '');
     const job = jobOf(env, m);
@@ -118,7 +125,8 @@ export async function commitAll(env: StepEnv, failure: string[]): Promise<void> 
   const { ctx, store } = env;
   if (failure.length > 0) {
     for (const m of ctx.modules) {
-      if (m.action === 'update' && !m.revertible && m.state !== 'verified' && m.state !== 'committed') m.state = 'failed';
+      if (m.action === 'update' && !m.revertible && m.state !== 'verified' && m.state !== 'committed')
+        m.state = 'failed';
     }
     env.save();
   }
@@ -140,7 +148,9 @@ const TOUCHED: ModuleState[] = ['transferring', 'transferred', 'activated', 'ver
 
 /** Reverts every revertible module that was touched; a module whose revert fails ends `revert-failed`. */
 export async function revertAll(env: StepEnv): Promise<void> {
-  const modules = env.ctx.modules.filter((m) => m.action === 'update' && m.revertible && TOUCHED.includes(m.state));
+  const modules = env.ctx.modules.filter(
+    (m) => m.action === 'update' && m.revertible && TOUCHED.includes(m.state),
+  );
   const failures: string[] = [];
   await perBus(modules, async (m) => {
     const handler = env.registry.get(m.handler ?? '');

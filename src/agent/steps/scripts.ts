@@ -1,6 +1,7 @@
 /** Steps 7 and 11: preinstall / postinstall scripts of the recipe (`software.scripts`), in file order. */
-import { runScript, scriptArgs } from '../../handlers/scripts.js';
+
 import type { ScriptType } from '../../handlers/scripts.js';
+import { runScript, scriptArgs } from '../../handlers/scripts.js';
 import type { StepEnv } from './env.js';
 
 export async function runScripts(env: StepEnv, phase: 'preinstall' | 'postinstall'): Promise<void> {

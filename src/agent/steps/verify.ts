@@ -25,9 +25,14 @@ export async function verifyRecipe(env: StepEnv): Promise<UpdateEvent> {
   if (env.ctx.kind === 'ddi') return { type: 'ok' };
   const dir = actionDir(env.config.dataDir, env.ctx.actionId);
   const bytes = await readRecipeFile(env);
-  const list = JSON.parse(await readFile(join(dir, SIGNATURES_FILE), 'utf8')) as { signatures: { format?: string; value?: string }[] };
-  const values = list.signatures.filter((s) => (s.format ?? 'jws') === 'jws' && typeof s.value === 'string').map((s) => s.value as string);
-  if (values.length === 0) return { type: 'reject', reasons: ['signature: the recipe file has no JWS signature'] };
+  const list = JSON.parse(await readFile(join(dir, SIGNATURES_FILE), 'utf8')) as {
+    signatures: { format?: string; value?: string }[];
+  };
+  const values = list.signatures
+    .filter((s) => (s.format ?? 'jws') === 'jws' && typeof s.value === 'string')
+    .map((s) => s.value as string);
+  if (values.length === 0)
+    return { type: 'reject', reasons: ['signature: the recipe file has no JWS signature'] };
   let trust: Awaited<ReturnType<StepEnv['trust']>>;
   try {
     trust = await env.trust();
