@@ -104,8 +104,12 @@ export function keyPath(pointer: string, extra?: string): string {
 /** One line per configuration fault, naming the key path; the first is the one reported. */
 export function describeErrors(errors: ErrorObject[]): string[] {
   const lines: string[] = [];
-  // anyOf/not produce noise for the auth alternatives: say it once
-  for (const e of errors) {
+  // the auth alternatives (anyOf) report a fault per branch: say it once, at the alternative
+  const alternatives = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  const relevant = errors.filter(
+    (e) => !(alternatives.has(e.instancePath) && e.schemaPath.includes('/anyOf/')),
+  );
+  for (const e of relevant) {
     let line: string;
     switch (e.keyword) {
       case 'required':

@@ -77,7 +77,12 @@ export class UpdateRunner {
     );
     this.ctx = row.context;
     if (next.step === 'idle') {
-      this.finish({ result: 'failure', details: [`the agent could not resume step ${row.state.step}`] });
+      // only `reporting` ends here: its outcome stands, the report itself was best effort
+      this.finish(
+        row.state.step === 'reporting'
+          ? row.state.outcome
+          : { result: 'failure', details: [`the agent could not resume step ${row.state.step}`] },
+      );
       return;
     }
     if (JSON.stringify(next) !== JSON.stringify(row.state)) this.enter(next);
