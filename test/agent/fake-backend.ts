@@ -20,7 +20,11 @@ export interface FakeAction {
 
 export interface Feedback {
   feedbackId: string;
-  status: { execution: string; result: { finished: string; progress?: { cnt: number; of: number } }; details?: string[] };
+  status: {
+    execution: string;
+    result: { finished: string; progress?: { cnt: number; of: number } };
+    details?: string[];
+  };
   phase?: string;
   modules?: { module: string; definition: string; state: string; details?: string[] }[];
 }
@@ -68,13 +72,15 @@ export async function startFakeBackend(): Promise<FakeBackend> {
       res.setHeader('content-type', 'application/json');
       res.end(value === undefined ? '' : JSON.stringify(value));
     };
-    if (req.headers.authorization !== 'TargetToken tok') return json(401, { errorCode: 'auth', message: 'no' });
+    if (req.headers.authorization !== 'TargetToken tok')
+      return json(401, { errorCode: 'auth', message: 'no' });
     const a = state.action;
     const url = state.url;
     if (req.method === 'GET' && path === BASE) {
       const links: Record<string, { href: string }> = {};
       if (state.wantReport) links.systemReport = { href: `${url}${BASE}/systemReport` };
-      if (a !== undefined && !state.closed) links.systemUpdate = { href: `${url}${BASE}/systemUpdate/${a.id}` };
+      if (a !== undefined && !state.closed)
+        links.systemUpdate = { href: `${url}${BASE}/systemUpdate/${a.id}` };
       return json(200, { config: { polling: { sleep: '00:00:01' } }, _links: links });
     }
     if (req.method === 'PUT' && path === `${BASE}/systemReport`) {
@@ -102,7 +108,9 @@ export async function startFakeBackend(): Promise<FakeBackend> {
       return res.end(a.file);
     }
     if (req.method === 'GET' && path === `${BASE}/recipes/${a.recipe.id}/signatures`) {
-      return json(200, { signatures: a.signatures.map((value, i) => ({ id: String(i + 1), format: 'jws', value })) });
+      return json(200, {
+        signatures: a.signatures.map((value, i) => ({ id: String(i + 1), format: 'jws', value })),
+      });
     }
     const art = /^\/T\/controller\/v1\/gw\/artifacts\/([^/]+)$/.exec(path);
     if (req.method === 'GET' && art !== null) {
@@ -164,20 +172,38 @@ export function recipeFile(
       version: '2.1.0',
       ...(scripts.length === 0
         ? {}
-        : { scripts: scripts.map((s) => ({ id: s.id, type: s.type, byteSize: s.bytes.length, filename: `${s.id}.sh`, sha256: sha256(s.bytes) })) }),
+        : {
+            scripts: scripts.map((s) => ({
+              id: s.id,
+              type: s.type,
+              byteSize: s.bytes.length,
+              filename: `${s.id}.sh`,
+              sha256: sha256(s.bytes),
+            })),
+          }),
       images: images.map((i) => ({
         _module: { name: i.module, description: '', match: i.match, matchCount: { count: { $eq: 1 } } },
         _software: {
-          softwareId: `sw-${i.artifactId}`,
+          softwareId: `7${i.artifactId}`,
           name: `${i.module}-fw`,
-          artifacts: [{ id: i.artifactId, type: 'firmware', byteSize: i.bytes.length, filename: `${i.module}.bin`, sha256: sha256(i.bytes) }],
+          artifacts: [
+            {
+              id: i.artifactId,
+              type: 'firmware',
+              byteSize: i.bytes.length,
+              filename: `${i.module}.bin`,
+              sha256: sha256(i.bytes),
+            },
+          ],
         },
         type: i.type,
         filename: `${i.module}.bin`,
         version: i.version,
         sha256: sha256(i.bytes),
       })),
-      _noImage: noImage.map((n) => ({ _module: { name: n.module, description: '', match: n.match, matchCount: { count: { $eq: 1 } } } })),
+      _noImage: noImage.map((n) => ({
+        _module: { name: n.module, description: '', match: n.match, matchCount: { count: { $eq: 1 } } },
+      })),
       ...(scripts.length === 0
         ? {}
         : {
@@ -185,7 +211,13 @@ export function recipeFile(
               {
                 softwareId: '79',
                 name: 'scripts',
-                artifacts: scripts.map((s) => ({ id: s.id, type: s.type, byteSize: s.bytes.length, filename: `${s.id}.sh`, sha256: sha256(s.bytes) })),
+                artifacts: scripts.map((s) => ({
+                  id: s.id,
+                  type: s.type,
+                  byteSize: s.bytes.length,
+                  filename: `${s.id}.sh`,
+                  sha256: sha256(s.bytes),
+                })),
               },
             ],
           }),
