@@ -34,6 +34,8 @@ export interface FakeBackend {
   action: FakeAction | undefined;
   closed: boolean;
   wantReport: boolean;
+  /** `config.polling.sleep` of the root poll. */
+  sleep: string;
   reports: SystemReport[];
   /** Distinct feedback, in arrival order. */
   feedback: Feedback[];
@@ -58,6 +60,7 @@ export async function startFakeBackend(): Promise<FakeBackend> {
     action: undefined,
     closed: false,
     wantReport: true,
+    sleep: '00:00:01',
     reports: [],
     feedback: [],
     posts: 0,
@@ -81,7 +84,7 @@ export async function startFakeBackend(): Promise<FakeBackend> {
       if (state.wantReport) links.systemReport = { href: `${url}${BASE}/systemReport` };
       if (a !== undefined && !state.closed)
         links.systemUpdate = { href: `${url}${BASE}/systemUpdate/${a.id}` };
-      return json(200, { config: { polling: { sleep: '00:00:01' } }, _links: links });
+      return json(200, { config: { polling: { sleep: state.sleep } }, _links: links });
     }
     if (req.method === 'PUT' && path === `${BASE}/systemReport`) {
       state.reports.push(JSON.parse(await readBody(req)) as SystemReport);
