@@ -173,9 +173,10 @@ export function compileRecipe(definitions: MatchDefinition[], versionProperties:
       position,
       definition,
       residual,
-      count: compileQuery(definition.matchCount, versions),
+      // counts are numbers: mingo's own operators, no rewrite
+      count: new Query(definition.matchCount, { context: rewriteContext }),
       countMemo: new Map(),
-      countText: JSON.stringify(definition.matchCount.count),
+      countText: JSON.stringify(definition.matchCount.count ?? definition.matchCount),
     };
     if (pinned >= 0) {
       const value = equalityOf(terms[pinned]!, versions)![1];

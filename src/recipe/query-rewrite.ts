@@ -75,7 +75,7 @@ function setOperator(whenPresent: boolean, whenMissing: boolean) {
     const lookup = lookupOf(selector);
     return (obj: Record<string, unknown>) => {
       const value = lookup(obj);
-      return typeof value === 'string' ? set.has(value) === whenPresent : whenMissing;
+      return value === undefined ? whenMissing : set.has(value) === whenPresent;
     };
   };
 }

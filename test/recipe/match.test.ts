@@ -191,6 +191,28 @@ describe('matchSystem', () => {
     expect(outcomes).toEqual(expected);
   });
 
+  it('evaluates any whitelisted count query, $in/$nin/$ne and $and included', () => {
+    const counts: [MatchDefinition['matchCount'], boolean[]][] = [
+      [{ count: { $in: [0, 2] } }, [true, false, true]],
+      [{ count: { $nin: [1] } }, [true, false, true]],
+      [{ count: { $ne: 1 } }, [true, false, true]],
+      [{ count: { $eq: 1 } }, [false, true, false]],
+      [{ count: 2 } as never, [false, false, true]],
+      [{ $and: [{ count: { $gte: 1 } }, { count: { $lte: 1 } }] } as never, [false, true, false]],
+    ];
+    for (const [matchCount, expected] of counts) {
+      const r = compileRecipe([{ name: 'x', match: { 'module-id': '1' }, matchCount }], VERSIONS);
+      const outcomes = [0, 1, 2].map(
+        (n) =>
+          matchSystem(
+            r,
+            Array.from({ length: n }, (_, i) => mod(`x${i}`, { 'module-id': '1' })),
+          ).matched,
+      );
+      expect([matchCount, outcomes]).toEqual([matchCount, expected]);
+    }
+  });
+
   it('compares version properties in natural order with every operator', () => {
     const cases: [string, string, boolean][] = [
       ['attributes.hwVersion=lt=1.10', '1.9', true], // plain string compare would say "1.9" > "1.10"
