@@ -73,6 +73,7 @@ export interface DownloadResult {
   resumedFrom: number;
 }
 
+const SYNC_EVERY = 32 * 1024 * 1024;
 /** From this size on, hashing runs in a worker thread beside receiving and writing. */
 const WORKER_HASH_FROM = 8 * 1024 * 1024;
 /** Whatever the progress, no download makes more requests than this. */
@@ -399,6 +400,10 @@ class Download {
     const fh = await this.fs(part.offset, 'open the partial file', () => open(this.part, 'r+'));
     let buffer: Buffer | undefined;
     let filled = 0;
+    // Write-back while receiving: a data sync every SYNC_EVERY bytes, in the background, so the final
+    // fsync is short and dirty pages do not pile up on a small gateway.
+    let syncing: Promise<void> | undefined;
+    let unsynced = 0;
     const flush = async () => {
       if (buffer === undefined || filled === 0) return;
       const full = buffer;
@@ -407,6 +412,16 @@ class Download {
       filled = 0;
       await this.fs(part.offset, 'write the partial file', () => writeAll(fh, full, n, part.offset));
       part.offset += n;
+      unsynced += n;
+      if (unsynced >= SYNC_EVERY && syncing === undefined) {
+        unsynced = 0;
+        syncing = fh
+          .datasync()
+          .catch(() => undefined) // the final fsync reports what matters
+          .finally(() => {
+            syncing = undefined;
+          });
+      }
       await this.fs(part.offset, 'hash the received bytes', async () => part.hash.submit(full, n));
       req.onProgress?.(part.offset, req.size);
     };
@@ -433,6 +448,7 @@ class Download {
       }
       await flush();
     } finally {
+      await syncing;
       await fh.close().catch(() => undefined);
     }
     return part;
