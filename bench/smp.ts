@@ -5,8 +5,10 @@
  *
  * For each baud: a simulated module on a real pty (link paced to baud/10 bytes/s both ways, flash write
  * time 0) advertises `bufSize`; the client uploads an MCUboot image of `imageBytes` with the chunk size
- * that follows from it. The ceiling is computed for the same chunks: each chunk's data bytes over the
- * line bytes of its request plus its response (frames with markers and newlines) at baud/10 bytes/s.
+ * that follows from it, keeping `buf_count - 1` requests in flight. The ceiling is computed for the same
+ * chunks: each chunk's data bytes over the line bytes of its request plus its response (frames with
+ * markers and newlines) at baud/10 bytes/s. Since answers overlap requests on a full-duplex line, a
+ * pipelined upload can exceed that ceiling, up to the request direction alone (printed too).
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -24,17 +26,25 @@ const size = Number(process.argv[2] ?? 1024 * 1024);
 const bufSize = Number(process.argv[3] ?? 2048);
 const bauds = (process.argv[4] ?? '115200,921600').split(',').map(Number);
 
-/** Line bytes of every request and response of an upload, exactly as the client and module send them. */
-function ceilingBytesPerSec(len: number, chunk: number, baud: number): number {
+/**
+ * Line bytes of every request and response of an upload, exactly as the client and module send them:
+ * the spec's ceiling (request + response bytes per chunk) and the request direction alone (what a
+ * pipelined upload on a full-duplex line can approach, since answers travel while requests do).
+ */
+function ceilings(len: number, chunk: number, baud: number): { ceiling: number; requestOnly: number } {
   const h = { op: 2 as const, version: 1, flags: 0, group: 1, seq: 0, id: 1 };
-  let line = 0;
+  let requests = 0;
+  let responses = 0;
   for (let off = 0; off < len; off += chunk) {
     const data = Buffer.alloc(Math.min(chunk, len - off));
     const req = off === 0 ? { len, off, sha: Buffer.alloc(32), data } : { off, data };
-    line += lineBytesFor(encodeMessage(h, req).length);
-    line += lineBytesFor(encodeMessage({ ...h, op: 3 }, { off: Math.min(off + chunk, len) }).length);
+    requests += lineBytesFor(encodeMessage(h, req).length);
+    responses += lineBytesFor(encodeMessage({ ...h, op: 3 }, { off: Math.min(off + chunk, len) }).length);
   }
-  return len / ((line * 10) / baud);
+  return {
+    ceiling: len / (((requests + responses) * 10) / baud),
+    requestOnly: len / ((requests * 10) / baud),
+  };
 }
 
 async function run(baud: number): Promise<void> {
@@ -65,10 +75,12 @@ async function run(baud: number): Promise<void> {
     if (module.device.slots[1]?.info.version !== '2.0.0')
       throw new Error('the module did not accept the image');
     const ours = image.length / seconds;
-    const ceiling = ceilingBytesPerSec(image.length, chunk, baud);
+    const window = uploadWindow(params);
+    const { ceiling, requestOnly } = ceilings(image.length, chunk, baud);
     console.log(
       `smp ${baud}: ours ${ours.toFixed(0)} B/s, ceiling ${ceiling.toFixed(0)} B/s, ratio ${(ours / ceiling).toFixed(3)} (target ≥ 0.95)` +
-        ` [${image.length} bytes, bufSize ${bufSize}, ${chunk} data bytes per request, ${seconds.toFixed(1)} s]`,
+        ` [${image.length} bytes in ${seconds.toFixed(1)} s; bufSize ${bufSize}: ${chunk} data bytes per request,` +
+        ` ${window} in flight; request direction alone ${requestOnly.toFixed(0)} B/s]`,
     );
   } finally {
     client.dispose();

@@ -87,6 +87,12 @@ export interface UploadOptions {
   onProgress?(off: number, len: number): void;
 }
 
+/**
+ * Sequence numbers continue across clients of this process, so that a late answer meant for an earlier
+ * client on the same port (a retried request) never matches a new client's request.
+ */
+let nextSeq = 0;
+
 const DEFAULT_TIMEOUT_MS = 2000;
 const DEFAULT_RETRIES = 3;
 /** Without MCUmgr parameters a request (length + message + CRC) stays under 1,024 bytes before base64. */
@@ -104,7 +110,6 @@ interface InFlight {
 export class SmpClient {
   private readonly decoder = new FrameDecoder();
   private readonly unsubscribe: (() => void)[] = [];
-  private seq = 0;
   private readonly pending = new Map<number, Pending>();
   private readonly life = new AbortController();
   private closedError: SoupError | undefined;
@@ -168,8 +173,8 @@ export class SmpClient {
     options: RequestOptions = {},
   ): Promise<CborMap> {
     const opCode = op === 'read' ? SmpOp.read : SmpOp.write;
-    const seq = this.seq;
-    this.seq = (this.seq + 1) & 0xff;
+    const seq = nextSeq;
+    nextSeq = (nextSeq + 1) & 0xff;
     const frames = encodeFrames(encodeMessage({ op: opCode, version: 1, flags: 0, group, seq, id }, payload));
     const baud = this.options.baudRate ?? 0;
     const wireMs = baud > 0 ? Math.ceil(((frames.length + lineBytesFor(512)) * 10 * 1000) / baud) : 0;
