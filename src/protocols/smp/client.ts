@@ -347,7 +347,14 @@ export class SmpClient {
   async upload(source: UploadSource, options: UploadOptions): Promise<void> {
     const len = source.size;
     const window = Math.max(1, options.window ?? 1);
-    const req = options.signal ? { signal: options.signal } : {};
+    // a request in a window also waits for the wire time of the ones before it
+    const baud = this.options.baudRate ?? 0;
+    const queuedMs =
+      baud > 0 ? Math.ceil(((window - 1) * lineBytesFor(options.chunkSize + 64) * 10_000) / baud) : 0;
+    const req: RequestOptions = {
+      timeoutMs: (this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS) + queuedMs,
+      ...(options.signal ? { signal: options.signal } : {}),
+    };
     const send = async (off: number): Promise<InFlight> => {
       const n = Math.min(options.chunkSize, len - off);
       const data = await source.read(off, n);
