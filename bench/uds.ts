@@ -1,16 +1,20 @@
 /**
- * UDS transfer throughput over simulated classic CAN, end to end through the real stack:
- * UdsClient → ISO-TP → SlcanBus → socat pseudo-terminal → simulated SLCAN adapter → simulated CAN wire
- * paced at the bit time of every frame (111 bits per 8-byte frame) → simulated ECU.
+ * UDS transfer throughput over simulated classic CAN at the bit time of every frame (111 bits per
+ * 8-byte frame), through the real stack:
+ *   --link=memory (default): UdsClient → ISO-TP → paced MemoryCanBus → simulated ECU
+ *   --link=slcan:            UdsClient → ISO-TP → SlcanBus → socat pseudo-terminal → simulated SLCAN
+ *                            adapter → simulated CAN wire → simulated ECU (the ECU in this process)
+ * The slcan figure also carries the pty hops (socat is a separate process) of every turnaround:
+ * on a loaded machine it measures the scheduler as much as the stack.
  *
  * Ceiling (module-protocols.md): consecutive frames back to back carry 7 bytes per 111 bits, so
  * 7 × R / 111 bytes/s. The figure times the whole programming sequence (session, security, erase,
  * download, transfer, exit, check) for an image of `size` bytes.
  *
- *   node dist/bench/uds.js [sizeBytes=1048576] [bitrate=500000]
+ *   node dist/bench/uds.js [sizeBytes=1048576] [bitrate=500000] [--link=slcan|memory]
  */
 import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../src/lib/clock.js';
 import { silentLogger } from '../src/lib/log.js';
@@ -20,10 +24,13 @@ import { connectEcu } from '../src/protocols/uds/connect.js';
 import { ecuSettings } from '../src/protocols/uds/ecu-config.js';
 import { programEcu } from '../src/protocols/uds/programming.js';
 import { xorKey } from '../src/protocols/uds/security.js';
-import { buildSoupImage, startUdsEcus } from '../src/simulate/uds/index.js';
+import { buildSoupImage, simulatedMemoryBus, startUdsEcus } from '../src/simulate/uds/index.js';
 
-const size = Number(process.argv[2] ?? 1 << 20);
-const bitrate = Number(process.argv[3] ?? 500_000);
+const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const linkArg = process.argv.find((a) => a.startsWith('--link='))?.slice('--link='.length) ?? 'memory';
+if (linkArg !== 'slcan' && linkArg !== 'memory') throw new Error('--link is slcan or memory');
+const size = Number(args[0] ?? 1 << 20);
+const bitrate = Number(args[1] ?? 500_000);
 if (!Number.isInteger(size) || size < 128) throw new Error('size must be an integer ≥ 128');
 
 const dir = await mkdtemp(join(tmpdir(), 'soup-bench-uds-'));
@@ -37,7 +44,7 @@ try {
     {
       protocol: 'uds',
       name: 'bench',
-      link: { slcan: busPath, bitrate },
+      link: linkArg === 'slcan' ? { slcan: busPath, bitrate } : { memory: 'bench', bitrate },
       txId: '0x7e8',
       rxId: '0x7e0',
       security: { level: 1, key: 'xor:0xA5A5A5A5' },
@@ -45,10 +52,10 @@ try {
       maxBlockLength: 4095,
     },
   ]);
-  const bus = await openSlcanBus(await openSerialPort(busPath, 115200), {
-    bitrate,
-    name: `slcan:${busPath}`,
-  });
+  const bus =
+    linkArg === 'slcan'
+      ? await openSlcanBus(await openSerialPort(busPath, 115200), { bitrate, name: `slcan:${busPath}` })
+      : simulatedMemoryBus('bench').attach();
   const settings = ecuSettings({
     name: 'bench',
     txId: '0x7e0',
@@ -90,7 +97,7 @@ try {
     `uds ${label}: ours ${ours.toFixed(0)} B/s, ceiling ${ceiling.toFixed(0)} B/s, ratio ${(ours / ceiling).toFixed(3)} (target ≥ 0.90)`,
   );
   console.log(
-    `  ${size} bytes in ${seconds.toFixed(2)} s over SLCAN on a pty, simulated wire paced at ${bitrate} bit/s`,
+    `  ${size} bytes in ${seconds.toFixed(2)} s over ${linkArg === 'slcan' ? 'SLCAN on a socat pty' : 'the paced in-memory bus'}, simulated wire paced at ${bitrate} bit/s, load average ${loadavg()[0]!.toFixed(1)}`,
   );
 } finally {
   await rm(dir, { recursive: true, force: true });
