@@ -1,17 +1,133 @@
-/** The recipe file JSON Schema (ajv) and the operator whitelist. Owner: recipe. */
-import { notBuilt } from '../lib/errors.js';
+/**
+ * The recipe file JSON Schema (ajv) and the operator whitelist. Owner: recipe.
+ *
+ * One source of truth: `schemas/recipe-file.schema.json`, shipped with the package and read once at
+ * load time. It is found by walking up from this module, so the same code works from `src/recipe/`
+ * (vitest) and from `dist/src/recipe/` (built).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import * as ajvFormats from 'ajv-formats';
+import { SoupError } from '../lib/errors.js';
+import { jsonSyntaxFault } from './json-syntax.js';
+import { findOperatorFault } from './operators.js';
 import type { RecipeFile } from './types.js';
+
+export const RECIPE_SCHEMA_FILE = 'schemas/recipe-file.schema.json';
+
+/** The shipped schema file: the first `schemas/recipe-file.schema.json` above this module. */
+export function recipeSchemaPath(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let up = 0; up < 6; up++) {
+    const candidate = join(dir, RECIPE_SCHEMA_FILE);
+    if (existsSync(candidate)) return candidate;
+    dir = dirname(dir);
+  }
+  throw new SoupError(
+    'SOUP_E_SCHEMA',
+    `${RECIPE_SCHEMA_FILE} not found above ${fileURLToPath(import.meta.url)}`,
+  );
+}
+
+type FormatsPlugin = (ajv: Ajv) => Ajv;
+const addFormats = (ajvFormats as unknown as { default: FormatsPlugin }).default;
+
+let compiled: ValidateFunction | undefined;
+
+function validator(): ValidateFunction {
+  if (!compiled) {
+    const schema = JSON.parse(readFileSync(recipeSchemaPath(), 'utf8')) as object;
+    const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
+    addFormats(ajv);
+    compiled = ajv.compile(schema);
+  }
+  return compiled;
+}
+
+/** `/software/images/0/sha256` → `software.images[0].sha256`. */
+export function keyPath(pointer: string): string {
+  let path = '';
+  for (const raw of pointer.split('/').slice(1)) {
+    const segment = raw.replaceAll('~1', '/').replaceAll('~0', '~');
+    path += /^[0-9]+$/.test(segment) ? `[${segment}]` : path === '' ? segment : `.${segment}`;
+  }
+  return path;
+}
+
+function describe(error: ErrorObject): string {
+  const at = keyPath(error.instancePath);
+  if (error.keyword === 'required') {
+    const missing = (error.params as { missingProperty: string }).missingProperty;
+    return `${at === '' ? missing : `${at}.${missing}`}: is required`;
+  }
+  return `${at === '' ? '(root)' : at}: ${error.message ?? 'is invalid'}`;
+}
+
+function schemaError(message: string): SoupError {
+  return new SoupError('SOUP_E_SCHEMA', message);
+}
+
+/** Checks beyond the schema: the operator whitelist and that each image names one of its artifacts. */
+function checkSemantics(file: RecipeFile): void {
+  const all = [
+    ...(file.software.images ?? []).map((image, i) => ({
+      at: `software.images[${i}]._module`,
+      module: image._module,
+    })),
+    ...(file.software._noImage ?? []).map((entry, i) => ({
+      at: `software._noImage[${i}]._module`,
+      module: entry._module,
+    })),
+  ];
+  for (const { at, module } of all) {
+    const fault =
+      findOperatorFault(module.match, `${at}.match`, 'string') ??
+      findOperatorFault(module.matchCount, `${at}.matchCount`, 'count');
+    if (fault) throw schemaError(`${fault.path}: ${fault.message}`);
+  }
+  for (const [i, image] of (file.software.images ?? []).entries()) {
+    const at = `software.images[${i}]`;
+    const artifact = image._software.artifacts.find((a) => a.filename === image.filename);
+    if (!artifact) throw schemaError(`${at}.filename: names no artifact of ${at}._software.artifacts`);
+    if (artifact.sha256 !== image.sha256) {
+      throw schemaError(`${at}.sha256: differs from the sha256 of artifact ${image.filename}`);
+    }
+  }
+}
+
+/** Same checks on an already-parsed value (server-lite validates what it generated before freezing it). */
+export function validateRecipeFile(value: unknown): RecipeFile {
+  const validate = validator();
+  if (!validate(value)) {
+    const first = validate.errors?.[0];
+    throw schemaError(first ? describe(first) : 'recipe file is invalid');
+  }
+  const file = value as RecipeFile;
+  checkSemantics(file);
+  return file;
+}
 
 /**
  * Parses and validates the exact bytes of a recipe file: JSON syntax (byte offset on error), the schema
  * (error names the key path, e.g. `software.images[0].sha256`), and the operator whitelist of every
  * `match`/`matchCount`. Throws SoupError SOUP_E_SCHEMA with a one-line message.
  */
-export function parseRecipeFile(_bytes: Uint8Array): RecipeFile {
-  return notBuilt('recipe file validation');
-}
-
-/** Same checks on an already-parsed value (server-lite validates what it generated before freezing it). */
-export function validateRecipeFile(_value: unknown): RecipeFile {
-  return notBuilt('recipe file validation');
+export function parseRecipeFile(bytes: Uint8Array): RecipeFile {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw schemaError('recipe file is not valid UTF-8');
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    const fault = jsonSyntaxFault(bytes);
+    const detail = fault ? `at byte ${fault.offset}: ${fault.message}` : (err as Error).message;
+    throw schemaError(`recipe file is not valid JSON ${detail}`);
+  }
+  return validateRecipeFile(value);
 }

@@ -3,10 +3,49 @@
  * and after restarts (the partial file's hash state is rebuilt by re-reading it, not trusted), free space
  * checked first, SHA-256 checked while streaming, a file longer/shorter/different than declared discarded.
  * Owner: agent-net.
+ *
+ * Files: `<dest>.part` holds the bytes received so far; `<dest>.part.json` holds `{size, sha256, validator}`
+ * where the validator is the strong ETag (else Last-Modified) of the response that started the part file.
+ *
+ * One attempt:
+ *   1. rebuild: the part file is re-read and hashed (its length is the resume offset); a part file without
+ *      matching metadata, or longer than declared, is discarded
+ *   2. free space (statfs of dest's folder) ≥ the bytes still missing, else SOUP_E_DOWNLOAD, nothing fetched
+ *   3. GET, with `Range: bytes=<offset>-` and `If-Range: <validator>` when resuming
+ *      200 → (re)start at 0 · 206 → Content-Range must start at the offset and total the declared size
+ *      416 → part discarded, start again at 0 · 401 → auth.unauthorized(), one retry · 404/410 → fail
+ *      408/429/5xx → retry after max(back-off, Retry-After)
+ *   4. stream the body: bytes are written at their offset (batched up to 1 MiB, awaited: backpressure),
+ *      hashed once written; more bytes than declared abort the attempt
+ *   5. complete → fsync, compare SHA-256, rename to dest, fsync the folder; mismatch → part discarded
+ * Network faults (reset, truncation, no byte for `idleTimeoutMs`) keep the part file and resume. An attempt
+ * that made no progress counts against `maxAttempts`; one that advanced the offset starts the count anew.
+ * A finished download of the wrong length or hash is discarded and fetched once more from 0
+ * (`integrityRetries`), then fails with SOUP_E_DOWNLOAD / SOUP_E_HASH.
  */
-import type { Dispatcher } from 'undici';
-import { notBuilt } from '../../lib/errors.js';
+import { createReadStream } from 'node:fs';
+import {
+  type FileHandle,
+  mkdir,
+  open,
+  readFile,
+  rename,
+  stat,
+  statfs,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { type Dispatcher, getGlobalDispatcher, interceptors } from 'undici';
+import { type Clock, systemClock } from '../../lib/clock.js';
+import { SoupError } from '../../lib/errors.js';
 import type { AuthProvider } from './auth.js';
+import { requestStream, type StreamResponse } from './body-stream.js';
+import { inlineHasher, type StreamHasher, workerHasher } from './hasher.js';
+import { Backoff, type BackoffOptions, parseRetryAfter } from './polling.js';
+import { redactUrl } from './redact.js';
+
+export { redactUrl };
 
 export interface DownloadRequest {
   url: string;
@@ -17,9 +56,16 @@ export interface DownloadRequest {
   auth: AuthProvider;
   dispatcher?: Dispatcher;
   signal?: AbortSignal;
-  /** Attempts on retryable faults before giving up (default 5). */
+  /** Attempts without progress on retryable faults before giving up (default 5). */
   maxAttempts?: number;
   onProgress?: (bytes: number, of: number) => void;
+  /** No byte (or no response head) for this long is a stall: the attempt is dropped (default 30 s). */
+  idleTimeoutMs?: number;
+  /** Wait between attempts (default 1 s doubling up to 30 s, ±20 %). */
+  backoff?: BackoffOptions;
+  /** Full re-downloads after a finished download had the wrong length or hash (default 1). */
+  integrityRetries?: number;
+  clock?: Clock;
 }
 
 export interface DownloadResult {
@@ -28,7 +74,431 @@ export interface DownloadResult {
   resumedFrom: number;
 }
 
+const BATCH_BYTES = 1024 * 1024;
+/** From this size on, hashing runs in a worker thread beside receiving and writing. */
+const WORKER_HASH_FROM = 8 * 1024 * 1024;
+const READ_CHUNK = 1024 * 1024;
+/** Whatever the progress, no download makes more requests than this. */
+const HARD_ATTEMPT_CAP = 1000;
+const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1000, capMs: 30_000, jitter: 0.2 };
+
+interface PartMeta {
+  size: number;
+  sha256: string;
+  validator?: string;
+}
+
+interface PartState {
+  offset: number;
+  /** Hash of exactly the part file's bytes [0, offset). */
+  hash: StreamHasher;
+  validator: string | undefined;
+}
+
+/** Thrown inside an attempt: a retryable fault with an optional server-imposed wait. */
+class Fault extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Thrown inside an attempt: what was received cannot be part of the declared artifact. */
+class Integrity extends Error {
+  constructor(
+    message: string,
+    readonly code: 'SOUP_E_DOWNLOAD' | 'SOUP_E_HASH' = 'SOUP_E_DOWNLOAD',
+  ) {
+    super(message);
+  }
+}
+
+class Unauthorized extends Error {}
+
 /** Resolves once `dest` holds exactly the declared bytes; throws SoupError SOUP_E_DOWNLOAD / SOUP_E_HASH. */
-export async function downloadArtifact(_request: DownloadRequest): Promise<DownloadResult> {
-  return notBuilt('artifact downloads');
+export async function downloadArtifact(request: DownloadRequest): Promise<DownloadResult> {
+  return new Download(request).run();
+}
+
+class Download {
+  private readonly part: string;
+  private readonly metaPath: string;
+  private readonly where: string;
+  private readonly clock: Clock;
+  private readonly idleMs: number;
+  private readonly dispatcher: Dispatcher;
+  /** Set once the part file was discarded: nothing of an earlier partial file is in the result. */
+  private restarted = false;
+  private readonly hashers: StreamHasher[] = [];
+
+  constructor(private readonly req: DownloadRequest) {
+    this.part = `${req.dest}.part`;
+    this.metaPath = `${req.dest}.part.json`;
+    this.where = redactUrl(req.url);
+    this.clock = req.clock ?? systemClock;
+    this.idleMs = req.idleTimeoutMs ?? 30_000;
+    const base = req.dispatcher ?? req.auth.dispatcher ?? getGlobalDispatcher();
+    this.dispatcher = base.compose(interceptors.redirect({ maxRedirections: 5 }));
+    if (!Number.isSafeInteger(req.size) || req.size < 0) {
+      throw this.error('SOUP_E_DOWNLOAD', `declared size ${req.size} is not a byte count`, 0);
+    }
+    if (!/^[0-9a-f]{64}$/i.test(req.sha256)) {
+      throw this.error(
+        'SOUP_E_DOWNLOAD',
+        `declared sha256 ${JSON.stringify(req.sha256)} is not 64 hex digits`,
+        0,
+      );
+    }
+  }
+
+  private error(
+    code: 'SOUP_E_DOWNLOAD' | 'SOUP_E_HASH' | 'SOUP_E_CANCELLED' | 'SOUP_E_IO',
+    why: string,
+    at: number,
+    options: { retryable?: boolean; cause?: unknown; detail?: Record<string, unknown> } = {},
+  ): SoupError {
+    return new SoupError(code, `download ${this.where}: ${why} (at byte ${at} of ${this.req.size})`, {
+      ...options,
+      detail: { url: this.where, offset: at, size: this.req.size, ...options.detail },
+    });
+  }
+
+  async run(): Promise<DownloadResult> {
+    try {
+      return await this.attempts();
+    } finally {
+      await Promise.all(this.hashers.map((h) => h.close()));
+    }
+  }
+
+  private async attempts(): Promise<DownloadResult> {
+    const { req } = this;
+    await this.fs(0, 'create folder', () => mkdir(dirname(req.dest), { recursive: true }));
+    let part = await this.rebuild();
+    const resumedFrom = part.offset;
+    this.restarted = false;
+    const backoff = new Backoff(req.backoff ?? DEFAULT_BACKOFF);
+    const maxAttempts = Math.max(1, req.maxAttempts ?? 5);
+    let integrityLeft = req.integrityRetries ?? 1;
+    let failures = 0;
+    let authRetried = false;
+
+    for (let attempt = 1; ; attempt += 1) {
+      this.checkAborted(part.offset);
+      const before = part.offset;
+      try {
+        if (part.offset < req.size) {
+          await this.checkFreeSpace(req.size - part.offset, part.offset);
+          part = await this.fetchInto(part);
+        }
+        if (part.offset < req.size)
+          throw new Integrity(`the server sent ${part.offset} bytes, fewer than declared`);
+        await this.finish(part);
+        return { path: req.dest, resumedFrom: this.restarted ? 0 : resumedFrom };
+      } catch (err) {
+        if (err instanceof SoupError) throw err;
+        if (req.signal?.aborted)
+          throw this.error('SOUP_E_CANCELLED', 'cancelled', part.offset, { cause: err });
+        if (err instanceof Integrity) {
+          const at = part.offset;
+          part = await this.discard();
+          if (integrityLeft <= 0) throw this.error(err.code, `${err.message}; discarded`, at);
+          integrityLeft -= 1;
+          continue;
+        }
+        if (err instanceof Unauthorized) {
+          if (!authRetried && (await req.auth.unauthorized())) {
+            authRetried = true;
+            continue;
+          }
+          throw this.error('SOUP_E_DOWNLOAD', 'the server answered 401 Unauthorized', part.offset, {
+            detail: { status: 401 },
+          });
+        }
+        if (!(err instanceof Fault)) throw err;
+        failures = part.offset > before ? 1 : failures + 1;
+        if (failures >= maxAttempts || attempt >= HARD_ATTEMPT_CAP) {
+          throw this.error(
+            'SOUP_E_DOWNLOAD',
+            `${err.message}; gave up after ${attempt} attempts`,
+            part.offset,
+            {
+              retryable: true,
+            },
+          );
+        }
+        if (part.offset > before) backoff.reset();
+        const wait = Math.max(backoff.next(), err.retryAfterMs ?? 0);
+        try {
+          await this.clock.sleep(wait, req.signal);
+        } catch (cause) {
+          throw this.error('SOUP_E_CANCELLED', 'cancelled', part.offset, { cause });
+        }
+      }
+    }
+  }
+
+  private checkAborted(at: number): void {
+    if (this.req.signal?.aborted) throw this.error('SOUP_E_CANCELLED', 'cancelled', at);
+  }
+
+  /** Runs a file-system step; its failure is an I/O error, never retried as a network fault. */
+  private async fs<T>(at: number, what: string, step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      throw this.error('SOUP_E_IO', `cannot ${what} (${code})`, at, { cause: err });
+    }
+  }
+
+  private newHasher(): StreamHasher {
+    const hasher = this.req.size >= WORKER_HASH_FROM ? workerHasher() : inlineHasher();
+    this.hashers.push(hasher);
+    return hasher;
+  }
+
+  private fresh(): PartState {
+    return { offset: 0, hash: this.newHasher(), validator: undefined };
+  }
+
+  private async discard(): Promise<PartState> {
+    this.restarted = true;
+    await this.fs(0, 'delete the partial file', async () => {
+      await unlink(this.part).catch(ignoreMissing);
+      await unlink(this.metaPath).catch(ignoreMissing);
+    });
+    return this.fresh();
+  }
+
+  /** The part file as the resume point: its bytes are re-read and hashed, never taken on trust. */
+  private async rebuild(): Promise<PartState> {
+    const size = await stat(this.part).then(
+      (s) => s.size,
+      () => undefined,
+    );
+    if (size === undefined) {
+      await unlink(this.metaPath).catch(ignoreMissing);
+      return this.fresh();
+    }
+    const meta = await readMeta(this.metaPath);
+    if (
+      meta === undefined ||
+      meta.size !== this.req.size ||
+      meta.sha256.toLowerCase() !== this.req.sha256.toLowerCase() ||
+      size > this.req.size
+    ) {
+      return this.discard();
+    }
+    const hash = this.newHasher();
+    let offset = 0;
+    await this.fs(0, 're-read the partial file', async () => {
+      for await (const chunk of createReadStream(this.part, { highWaterMark: READ_CHUNK })) {
+        offset += (chunk as Buffer).length;
+        await hash.update(chunk as Buffer);
+      }
+    });
+    return { offset, hash, validator: meta.validator };
+  }
+
+  private async checkFreeSpace(missing: number, at: number): Promise<void> {
+    const fsInfo = await this.fs(at, 'read free space', () => statfs(dirname(this.req.dest)));
+    const free = fsInfo.bavail * fsInfo.bsize;
+    if (free < missing) {
+      throw this.error('SOUP_E_DOWNLOAD', `needs ${missing} more bytes on disk, only ${free} free`, at, {
+        detail: { free, missing },
+      });
+    }
+  }
+
+  private async fetchInto(start: PartState): Promise<PartState> {
+    const { req } = this;
+    let part = start;
+    const headers: Record<string, string> = { ...(await req.auth.headers()), 'accept-encoding': 'identity' };
+    if (part.offset > 0) {
+      headers.range = `bytes=${part.offset}-`;
+      if (part.validator !== undefined) headers['if-range'] = part.validator;
+    }
+    let res: StreamResponse;
+    try {
+      res = await requestStream(this.dispatcher, {
+        url: req.url,
+        headers,
+        headersTimeout: this.idleMs,
+        bodyTimeout: this.idleMs,
+        ...(req.signal ? { signal: req.signal } : {}),
+      });
+    } catch (err) {
+      throw new Fault(`request failed: ${faultText(err)}`);
+    }
+    const status = res.statusCode;
+    const header = (name: string): string | undefined => {
+      const v = res.headers[name];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    const drain = async () => {
+      await res.dump().catch(() => undefined);
+    };
+    const remaining = req.size - part.offset;
+    const length = header('content-length');
+    if (status === 200) {
+      if (part.offset > 0) part = await this.discard();
+      if (length !== undefined && Number(length) !== req.size) {
+        await drain();
+        throw new Integrity(`the server announces ${length} bytes, declared size is ${req.size}`);
+      }
+      part.validator = validatorOf(header('etag'), header('last-modified'));
+      const meta: PartMeta = {
+        size: req.size,
+        sha256: req.sha256.toLowerCase(),
+        ...(part.validator ? { validator: part.validator } : {}),
+      };
+      await this.fs(0, 'write the partial file', async () => {
+        await writeFile(this.part, '');
+        await writeFile(this.metaPath, JSON.stringify(meta));
+      });
+    } else if (status === 206) {
+      const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(header('content-range') ?? '');
+      if (!range || Number(range[1]) !== part.offset || (range[3] !== '*' && Number(range[3]) !== req.size)) {
+        await drain();
+        throw new Integrity(
+          `Content-Range ${JSON.stringify(header('content-range') ?? '')} does not continue at byte ${part.offset} of ${req.size}`,
+        );
+      }
+      if (length !== undefined && Number(length) !== remaining) {
+        await drain();
+        throw new Integrity(`the server announces ${length} more bytes, ${remaining} expected`);
+      }
+    } else {
+      await drain();
+      const retryAfterMs = parseRetryAfter(header('retry-after'), this.clock.now());
+      if (status === 401) throw new Unauthorized();
+      if (status === 416) throw new Integrity(`the server refuses the range from byte ${part.offset} (416)`);
+      if (status === 408 || status === 429 || status >= 500)
+        throw new Fault(`the server answered ${status}`, retryAfterMs);
+      throw this.error('SOUP_E_DOWNLOAD', `the server answered ${status}`, part.offset, {
+        detail: { status },
+      });
+    }
+    return this.stream(res.body, part);
+  }
+
+  /** Writes the body at the part's offset; the hash covers exactly the bytes on disk. */
+  private async stream(body: AsyncIterable<Buffer>, part: PartState): Promise<PartState> {
+    const { req } = this;
+    const fh = await this.fs(part.offset, 'open the partial file', () => open(this.part, 'r+'));
+    let batch: Buffer[] = [];
+    let batched = 0;
+    const flush = async () => {
+      if (batched === 0) return;
+      const chunks = batch;
+      const n = batched;
+      batch = [];
+      batched = 0;
+      const bytes = Buffer.allocUnsafeSlow(n);
+      let at = 0;
+      for (const chunk of chunks) at += chunk.copy(bytes, at);
+      await this.fs(part.offset, 'write the partial file', () => writeAll(fh, bytes, part.offset));
+      part.offset += n;
+      // after the write: the hash covers exactly the bytes on disk; `bytes` moves to the hasher
+      await this.fs(part.offset, 'hash the received bytes', () => part.hash.update(bytes));
+      req.onProgress?.(part.offset, req.size);
+    };
+    try {
+      try {
+        for await (const chunk of body) {
+          if (part.offset + batched + chunk.length > req.size) {
+            throw new Integrity(`the server sent more bytes than the declared ${req.size}`);
+          }
+          batch.push(chunk);
+          batched += chunk.length;
+          if (batched >= BATCH_BYTES) await flush();
+        }
+      } catch (err) {
+        if (err instanceof Integrity || err instanceof SoupError) throw err;
+        // Bytes that arrived before the fault are good: keep them for the resume.
+        await flush();
+        throw new Fault(`connection lost: ${faultText(err)}`);
+      }
+      await flush();
+    } finally {
+      await fh.close().catch(() => undefined);
+    }
+    return part;
+  }
+
+  private async finish(part: PartState): Promise<void> {
+    const { req } = this;
+    const digest = await part.hash.digest();
+    if (digest !== req.sha256.toLowerCase()) {
+      throw new Integrity(
+        `sha256 ${digest} differs from the declared ${req.sha256.toLowerCase()}`,
+        'SOUP_E_HASH',
+      );
+    }
+    await this.fs(part.offset, 'finish the file', async () => {
+      const fh = await open(this.part, 'a');
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(this.part, req.dest);
+      await unlink(this.metaPath).catch(ignoreMissing);
+      await syncFolder(dirname(req.dest));
+    });
+  }
+}
+
+async function writeAll(fh: FileHandle, bytes: Buffer, position: number): Promise<void> {
+  let done = 0;
+  while (done < bytes.length) {
+    const { bytesWritten } = await fh.write(bytes, done, bytes.length - done, position + done);
+    done += bytesWritten;
+  }
+}
+
+async function syncFolder(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+async function readMeta(path: string): Promise<PartMeta | undefined> {
+  try {
+    const parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<PartMeta>;
+    if (typeof parsed.size !== 'number' || typeof parsed.sha256 !== 'string') return undefined;
+    if (parsed.validator !== undefined && typeof parsed.validator !== 'string') return undefined;
+    return {
+      size: parsed.size,
+      sha256: parsed.sha256,
+      ...(parsed.validator ? { validator: parsed.validator } : {}),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A validator usable in If-Range: a strong ETag, else Last-Modified (RFC 9110 §13.1.5). */
+function validatorOf(etag: string | undefined, lastModified: string | undefined): string | undefined {
+  if (etag !== undefined && !etag.startsWith('W/')) return etag;
+  return lastModified;
+}
+
+function ignoreMissing(err: unknown): void {
+  if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+}
+
+function faultText(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const message = err.message.split('\n')[0] ?? err.name;
+    return code ? `${message} (${code})` : message;
+  }
+  return String(err);
 }

@@ -1,0 +1,165 @@
+/**
+ * TLS client certificates: a CA, a server certificate for 127.0.0.1 and a client certificate are made
+ * with the `openssl` command line; a node:https server requires a client certificate signed by that CA.
+ */
+import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { readFile, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAuth } from '../../../src/agent/net/auth.js';
+import { downloadArtifact } from '../../../src/agent/net/download.js';
+import { artifact, caught, sha256, tempDir } from './helpers.js';
+
+function hasOpenssl(): boolean {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+let dir: string;
+let cleanup: () => Promise<void>;
+let server: Server;
+let url: string;
+const payload = artifact(100_000);
+
+function openssl(...args: string[]): void {
+  execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+}
+
+beforeAll(async () => {
+  if (!hasOpenssl()) throw new Error('these tests need the openssl command line (Debian package openssl)');
+  ({ dir, cleanup } = await tempDir());
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  openssl(
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=soup test CA',
+  );
+  await writeFile(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  await writeFile(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
+  for (const [name, cn] of [
+    ['server', '127.0.0.1'],
+    ['client', 'gw-0001'],
+  ] as const) {
+    openssl('req', '-new', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-out',
+      `${name}.crt`,
+      '-extfile',
+      `${name}.ext`,
+    );
+  }
+  server = createServer(
+    {
+      key: await readFile(join(dir, 'server.key')),
+      cert: await readFile(join(dir, 'server.crt')),
+      ca: await readFile(join(dir, 'ca.crt')),
+      requestCert: true,
+      rejectUnauthorized: true,
+    },
+    (req, res) => {
+      const peer = (req.socket as TLSSocket).getPeerCertificate();
+      if (req.headers.authorization !== undefined && req.headers.authorization !== 'TargetToken t1') {
+        res.writeHead(401).end();
+        return;
+      }
+      res.setHeader('x-client-cn', String(peer.subject?.CN ?? ''));
+      res.writeHead(200, { 'content-length': String(payload.bytes.length), etag: '"m"' }).end(payload.bytes);
+    },
+  );
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/file`;
+});
+
+afterAll(async () => {
+  server?.closeAllConnections();
+  await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+  await cleanup?.();
+});
+
+describe('TLS client certificate', () => {
+  it('a request with the client certificate succeeds and the server sees its CN', async () => {
+    const auth = createAuth({
+      cert: join(dir, 'client.crt'),
+      key: join(dir, 'client.key'),
+      ca: join(dir, 'ca.crt'),
+    });
+    expect(auth.dispatcher).toBeDefined();
+    expect(await auth.headers()).toEqual({});
+    const res = await request(url, { dispatcher: auth.dispatcher! });
+    await res.body.dump();
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['x-client-cn']).toBe('gw-0001');
+  });
+
+  it('combined with a TargetToken, a download goes through', async () => {
+    const auth = createAuth({
+      targetToken: 't1',
+      cert: join(dir, 'client.crt'),
+      key: join(dir, 'client.key'),
+      ca: join(dir, 'ca.crt'),
+    });
+    const dest = join(dir, 'a.bin');
+    await downloadArtifact({
+      url,
+      dest,
+      size: payload.bytes.length,
+      sha256: payload.sha256,
+      auth,
+      maxAttempts: 1,
+    });
+    expect(sha256(await readFile(dest))).toBe(payload.sha256);
+  });
+
+  it('without a client certificate the server refuses the handshake', async () => {
+    const auth = createAuth({ targetToken: 't1', ca: join(dir, 'ca.crt') });
+    const err = await caught(
+      request(url, { dispatcher: auth.dispatcher! }).then(async (res) => {
+        await res.body.dump();
+        return res.statusCode;
+      }),
+    );
+    expect(err).toBeInstanceOf(Error);
+    const dest = join(dir, 'b.bin');
+    const failed = await caught(
+      downloadArtifact({
+        url,
+        dest,
+        size: payload.bytes.length,
+        sha256: payload.sha256,
+        auth,
+        maxAttempts: 1,
+      }),
+    );
+    expect(failed.code).toBe('SOUP_E_DOWNLOAD');
+    expect(failed.message).toContain('request failed');
+  });
+});
