@@ -263,3 +263,54 @@ describe('testing scope', () => {
     }
   });
 });
+
+describe('system view and isolation', () => {
+  it('requestReport brings the systemReport link back; another gateway cannot see or answer an action', async () => {
+    const h = await startHarness();
+    try {
+      await h.mgmt('systems').post('targets', [
+        { controllerId: 'one', securityToken: 'one' },
+        { controllerId: 'two', securityToken: 'two' },
+      ]);
+      const one = h.gateway('one', 'TargetToken one');
+      const two = h.gateway('two', 'TargetToken two');
+      await one.put('/systemReport', report('one', [mod('one', 'gw')]));
+      expect((await one.get('')).json._links.systemReport).toBeUndefined();
+      expect((await h.mgmt('systems').post('systems/one/requestReport')).json.reportRequested).toBe(true);
+      expect((await one.get('')).json._links.systemReport).toBeDefined();
+      const id = (await h.mgmt('systems').post('recipes', [noImageRecipe('iso', '1', GW_DEF)])).json[0].id;
+      await toReleased(h, id, signer);
+      const a = ((await one.get('')).json._links.systemUpdate.href as string).split('/').pop();
+      expect((await two.get(`/systemUpdate/${a}`)).status).toBe(404);
+      const fb = {
+        feedbackId: 'x',
+        timestamp: 1,
+        status: { execution: 'closed', result: { finished: 'success' } },
+      };
+      expect((await two.post(`/systemUpdate/${a}/feedback`, fb)).status).toBe(404);
+      expect((await h.mgmt().get('systems/one/actions')).json.content[0].status).toBe('open');
+      const sys = (await h.mgmt().get('systems/one')).json;
+      expect(sys).toMatchObject({
+        scope: 'production',
+        lastPollAt: expect.any(Number),
+        lastReportAt: expect.any(Number),
+      });
+      expect(
+        (await h.mgmt().get('systems?q=scope==production&sort=controllerId:DESC')).json.content.map(
+          (s: { controllerId: string }) => s.controllerId,
+        ),
+      ).toEqual(['two', 'one']);
+      // revoke, then an ADMIN may delete the recipe; a duplicate target in a batch stores nothing
+      await one.post(`/systemUpdate/${a}/feedback`, fb);
+      await h.mgmt('systems').post(`recipes/${id}/revoke`);
+      expect((await h.mgmt('admin').del(`recipes/${id}`)).status).toBe(204);
+      const dup = await h
+        .mgmt('systems')
+        .post('targets', [{ controllerId: 'three' }, { controllerId: 'one' }]);
+      expect(dup.status).toBe(409);
+      expect((await h.mgmt().get('targets/three')).status).toBe(404);
+    } finally {
+      await h.stop();
+    }
+  });
+});

@@ -186,15 +186,13 @@ describe('handling and maintenance window from the tenant', () => {
       const gw = h.gateway('mw', 'TargetToken mw');
       await gw.put('/systemReport', report('mw', [mod('mw', 'gw')]));
       const id = (
-        await h
-          .mgmt('systems')
-          .post('recipes', [
-            {
-              name: 'mw',
-              version: '1',
-              modules: [{ name: 'gw', match: 'attributes.module-id==gw', count: 'count==1' }],
-            },
-          ])
+        await h.mgmt('systems').post('recipes', [
+          {
+            name: 'mw',
+            version: '1',
+            modules: [{ name: 'gw', match: 'attributes.module-id==gw', count: 'count==1' }],
+          },
+        ])
       ).json[0].id;
       await toReleased(h, id, testSigner('k'));
       const href = (await gw.get('')).json._links.systemUpdate.href as string;
