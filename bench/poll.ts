@@ -129,9 +129,11 @@ async function main(): Promise<void> {
       oursFile,
       JSON.stringify({ origin: server.url, tenant: 'DEFAULT', gateways } satisfies LoadJob),
     );
+    let cpu = process.cpuUsage();
     const ours = await runChild(oursFile);
+    const oursCpu = process.cpuUsage(cpu);
 
-    const baseline = createServer((req, res) => {
+    const baseline = createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
       res.end(body);
     });
@@ -143,7 +145,9 @@ async function main(): Promise<void> {
       baseFile,
       JSON.stringify({ origin: baseOrigin, tenant: 'DEFAULT', gateways } satisfies LoadJob),
     );
+    cpu = process.cpuUsage();
     const base = await runChild(baseFile);
+    const baseCpu = process.cpuUsage(cpu);
     await new Promise<void>((r) => {
       baseline.close(() => r());
       baseline.closeAllConnections();
@@ -162,6 +166,11 @@ async function main(): Promise<void> {
       `poll p99 latency: ours ${f(ours.p99)} ms, baseline ${f(base.p99)} ms, ratio ${(ours.p99 / Math.max(base.p99, 0.001)).toFixed(2)} (target ours < 50 ms)`,
     );
     console.log(`poll p50 latency: ours ${f(ours.p50)} ms, baseline ${f(base.p50)} ms`);
+    // server-process CPU per poll (warm-up included in both): robust on a loaded machine
+    const perPoll = (c: NodeJS.CpuUsage, r: LoadResult) => (c.user + c.system) / (r.requests + GATEWAYS);
+    console.log(
+      `server CPU per poll: ours ${f(perPoll(oursCpu, ours))} µs, baseline ${f(perPoll(baseCpu, base))} µs, ratio ${(perPoll(oursCpu, ours) / perPoll(baseCpu, base)).toFixed(2)}`,
+    );
     if (ours.errors > 0) process.exitCode = 1;
   } finally {
     await server.close();
