@@ -23,7 +23,6 @@
  * A finished download of the wrong length or hash is discarded and fetched once more from 0
  * (`integrityRetries`), then fails with SOUP_E_DOWNLOAD / SOUP_E_HASH.
  */
-import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import {
   type FileHandle,
@@ -37,11 +36,16 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { type Dispatcher, getGlobalDispatcher, interceptors, request } from 'undici';
+import { type Dispatcher, getGlobalDispatcher, interceptors } from 'undici';
 import { type Clock, systemClock } from '../../lib/clock.js';
 import { SoupError } from '../../lib/errors.js';
 import type { AuthProvider } from './auth.js';
+import { requestStream, type StreamResponse } from './body-stream.js';
+import { inlineHasher, type StreamHasher, workerHasher } from './hasher.js';
 import { Backoff, type BackoffOptions, parseRetryAfter } from './polling.js';
+import { redactUrl } from './redact.js';
+
+export { redactUrl };
 
 export interface DownloadRequest {
   url: string;
@@ -71,6 +75,8 @@ export interface DownloadResult {
 }
 
 const BATCH_BYTES = 1024 * 1024;
+/** From this size on, hashing runs in a worker thread beside receiving and writing. */
+const WORKER_HASH_FROM = 8 * 1024 * 1024;
 const READ_CHUNK = 1024 * 1024;
 /** Whatever the progress, no download makes more requests than this. */
 const HARD_ATTEMPT_CAP = 1000;
@@ -84,18 +90,9 @@ interface PartMeta {
 
 interface PartState {
   offset: number;
-  hash: Hash;
+  /** Hash of exactly the part file's bytes [0, offset). */
+  hash: StreamHasher;
   validator: string | undefined;
-}
-
-/** The URL for messages and logs: no query (it may carry a token), no user info. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.origin}${u.pathname}`;
-  } catch {
-    return '<invalid url>';
-  }
 }
 
 /** Thrown inside an attempt: a retryable fault with an optional server-imposed wait. */
@@ -132,6 +129,9 @@ class Download {
   private readonly clock: Clock;
   private readonly idleMs: number;
   private readonly dispatcher: Dispatcher;
+  /** Set once the part file was discarded: nothing of an earlier partial file is in the result. */
+  private restarted = false;
+  private readonly hashers: StreamHasher[] = [];
 
   constructor(private readonly req: DownloadRequest) {
     this.part = `${req.dest}.part`;
@@ -166,16 +166,24 @@ class Download {
   }
 
   async run(): Promise<DownloadResult> {
+    try {
+      return await this.attempts();
+    } finally {
+      await Promise.all(this.hashers.map((h) => h.close()));
+    }
+  }
+
+  private async attempts(): Promise<DownloadResult> {
     const { req } = this;
     await this.fs(0, 'create folder', () => mkdir(dirname(req.dest), { recursive: true }));
     let part = await this.rebuild();
     const resumedFrom = part.offset;
+    this.restarted = false;
     const backoff = new Backoff(req.backoff ?? DEFAULT_BACKOFF);
     const maxAttempts = Math.max(1, req.maxAttempts ?? 5);
     let integrityLeft = req.integrityRetries ?? 1;
     let failures = 0;
     let authRetried = false;
-    let fromScratch = resumedFrom === 0;
 
     for (let attempt = 1; ; attempt += 1) {
       this.checkAborted(part.offset);
@@ -188,7 +196,7 @@ class Download {
         if (part.offset < req.size)
           throw new Integrity(`the server sent ${part.offset} bytes, fewer than declared`);
         await this.finish(part);
-        return { path: req.dest, resumedFrom: fromScratch ? 0 : resumedFrom };
+        return { path: req.dest, resumedFrom: this.restarted ? 0 : resumedFrom };
       } catch (err) {
         if (err instanceof SoupError) throw err;
         if (req.signal?.aborted)
@@ -196,7 +204,6 @@ class Download {
         if (err instanceof Integrity) {
           const at = part.offset;
           part = await this.discard();
-          fromScratch = true;
           if (integrityLeft <= 0) throw this.error(err.code, `${err.message}; discarded`, at);
           integrityLeft -= 1;
           continue;
@@ -247,11 +254,18 @@ class Download {
     }
   }
 
+  private newHasher(): StreamHasher {
+    const hasher = this.req.size >= WORKER_HASH_FROM ? workerHasher() : inlineHasher();
+    this.hashers.push(hasher);
+    return hasher;
+  }
+
   private fresh(): PartState {
-    return { offset: 0, hash: createHash('sha256'), validator: undefined };
+    return { offset: 0, hash: this.newHasher(), validator: undefined };
   }
 
   private async discard(): Promise<PartState> {
+    this.restarted = true;
     await this.fs(0, 'delete the partial file', async () => {
       await unlink(this.part).catch(ignoreMissing);
       await unlink(this.metaPath).catch(ignoreMissing);
@@ -278,12 +292,12 @@ class Download {
     ) {
       return this.discard();
     }
-    const hash = createHash('sha256');
+    const hash = this.newHasher();
     let offset = 0;
     await this.fs(0, 're-read the partial file', async () => {
       for await (const chunk of createReadStream(this.part, { highWaterMark: READ_CHUNK })) {
-        hash.update(chunk as Buffer);
         offset += (chunk as Buffer).length;
+        await hash.update(chunk as Buffer);
       }
     });
     return { offset, hash, validator: meta.validator };
@@ -307,12 +321,11 @@ class Download {
       headers.range = `bytes=${part.offset}-`;
       if (part.validator !== undefined) headers['if-range'] = part.validator;
     }
-    let res: Dispatcher.ResponseData;
+    let res: StreamResponse;
     try {
-      res = await request(req.url, {
-        method: 'GET',
+      res = await requestStream(this.dispatcher, {
+        url: req.url,
         headers,
-        dispatcher: this.dispatcher,
         headersTimeout: this.idleMs,
         bodyTimeout: this.idleMs,
         ...(req.signal ? { signal: req.signal } : {}),
@@ -326,7 +339,7 @@ class Download {
       return Array.isArray(v) ? v[0] : v;
     };
     const drain = async () => {
-      await res.body.dump().catch(() => undefined);
+      await res.dump().catch(() => undefined);
     };
     const remaining = req.size - part.offset;
     const length = header('content-length');
@@ -384,9 +397,13 @@ class Download {
       const n = batched;
       batch = [];
       batched = 0;
-      await this.fs(part.offset, 'write the partial file', () => writeAll(fh, chunks, part.offset));
-      for (const chunk of chunks) part.hash.update(chunk);
+      const bytes = Buffer.allocUnsafeSlow(n);
+      let at = 0;
+      for (const chunk of chunks) at += chunk.copy(bytes, at);
+      await this.fs(part.offset, 'write the partial file', () => writeAll(fh, bytes, part.offset));
       part.offset += n;
+      // after the write: the hash covers exactly the bytes on disk; `bytes` moves to the hasher
+      await this.fs(part.offset, 'hash the received bytes', () => part.hash.update(bytes));
       req.onProgress?.(part.offset, req.size);
     };
     try {
@@ -414,7 +431,7 @@ class Download {
 
   private async finish(part: PartState): Promise<void> {
     const { req } = this;
-    const digest = part.hash.digest('hex');
+    const digest = await part.hash.digest();
     if (digest !== req.sha256.toLowerCase()) {
       throw new Integrity(
         `sha256 ${digest} differs from the declared ${req.sha256.toLowerCase()}`,
@@ -435,22 +452,11 @@ class Download {
   }
 }
 
-async function writeAll(fh: FileHandle, chunks: Buffer[], position: number): Promise<void> {
-  let pos = position;
-  let pending = chunks;
-  while (pending.length > 0) {
-    const { bytesWritten } = await fh.writev(pending, pos);
-    pos += bytesWritten;
-    let skip = bytesWritten;
-    const rest: Buffer[] = [];
-    for (const chunk of pending) {
-      if (skip >= chunk.length) skip -= chunk.length;
-      else {
-        rest.push(skip > 0 ? chunk.subarray(skip) : chunk);
-        skip = 0;
-      }
-    }
-    pending = rest;
+async function writeAll(fh: FileHandle, bytes: Buffer, position: number): Promise<void> {
+  let done = 0;
+  while (done < bytes.length) {
+    const { bytesWritten } = await fh.write(bytes, done, bytes.length - done, position + done);
+    done += bytesWritten;
   }
 }
 

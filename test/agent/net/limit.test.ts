@@ -19,11 +19,12 @@ describe('createLimiter', () => {
         return i * 10;
       }),
     );
+    const settled = Promise.allSettled(tasks);
     for (let round = 0; round < 6; round++) {
       while (gates.length === 0) await new Promise((r) => setImmediate(r));
       gates.shift()!();
     }
-    const results = await Promise.allSettled(tasks);
+    const results = await settled;
     expect(peak).toBe(2);
     expect(started).toEqual([0, 1, 2, 3, 4, 5]);
     expect(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message))).toEqual([

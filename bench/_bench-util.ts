@@ -1,0 +1,57 @@
+/** Shared helpers of the download benchmarks: artifact files, the server process, timing. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+
+/** Writes `size` bytes (a random 4 MiB block, each copy stamped with its index) and returns the SHA-256. */
+export async function makeArtifact(path: string, size: number): Promise<string> {
+  const block = randomBytes(4 * 1024 * 1024);
+  const hash = createHash('sha256');
+  const fh = await open(path, 'w');
+  try {
+    for (let offset = 0, i = 0; offset < size; offset += block.length, i++) {
+      block.writeUInt32BE(i, 0);
+      const chunk = block.subarray(0, Math.min(block.length, size - offset));
+      hash.update(chunk);
+      await fh.write(chunk, 0, chunk.length, offset);
+    }
+  } finally {
+    await fh.close();
+  }
+  return hash.digest('hex');
+}
+
+export interface ServerProcess {
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Starts `_static-server.js` in its own process serving `files` as `/0`, `/1`, … */
+export async function startServerProcess(files: string[]): Promise<ServerProcess> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [new URL('./_static-server.js', import.meta.url).pathname, ...files],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const lines = createInterface({ input: child.stdout! });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`static server exited with ${code}`)));
+    lines.once('line', (line) => resolve((JSON.parse(line) as { port: number }).port));
+  });
+  return {
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}

@@ -1,0 +1,167 @@
+/**
+ * A streaming request over undici's dispatcher API, with backpressure that cannot crash the process.
+ * Owner: agent-net.
+ *
+ * Why not `undici.request()`: undici ≤ 7.x asserts `!this.paused` in its HTTP/1 parser when a response
+ * without keep-alive (`Connection: close`, or a body delimited by closing) ends or is reset while the
+ * body is paused by backpressure (nodejs/undici#5360, fixed in undici 8) — an uncatchable
+ * AssertionError from a socket handler. So:
+ *   - keep-alive responses: the parser is paused above HIGH_WATER bytes queued and resumed below LOW_WATER
+ *     (bounded memory, the socket stops being read, TCP flow control slows the sender);
+ *   - responses that may end by closing: the parser is never paused; above MAX_UNPAUSED bytes queued the
+ *     request is aborted with a retryable `ReceiveOverflow` (the caller resumes with a Range request).
+ * Memory stays bounded either way.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Dispatcher } from 'undici';
+
+const HIGH_WATER = 1024 * 1024;
+const LOW_WATER = 256 * 1024;
+const MAX_UNPAUSED = 16 * 1024 * 1024;
+const MAX_DRAIN = 1024 * 1024;
+
+export interface StreamRequest {
+  url: string;
+  /** Default GET. */
+  method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
+  body?: string | Buffer;
+  headers: Record<string, string>;
+  signal?: AbortSignal;
+  headersTimeout: number;
+  bodyTimeout: number;
+}
+
+export interface StreamResponse {
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+  /** The body, chunk by chunk; iterate once. Leaving the loop early aborts the request. */
+  body: AsyncIterable<Buffer>;
+  /** Reads and drops a small body (keeps the connection), aborts a large one. */
+  dump(): Promise<void>;
+}
+
+/** The connection could not be paused and the consumer fell too far behind. Retryable. */
+export class ReceiveOverflow extends Error {
+  constructor() {
+    super(`more than ${MAX_UNPAUSED} bytes waiting on a connection that cannot be paused`);
+  }
+}
+
+function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v.join(', ') : v;
+}
+
+/** A response may end by closing the connection: undici's parser must not be paused then. */
+function mayEndByClosing(headers: IncomingHttpHeaders): boolean {
+  const connection = (headerValue(headers, 'connection') ?? '').toLowerCase();
+  if (connection.split(',').some((t) => t.trim() === 'close')) return true;
+  const chunked = (headerValue(headers, 'transfer-encoding') ?? '').toLowerCase().includes('chunked');
+  return !chunked && headers['content-length'] === undefined;
+}
+
+export function requestStream(dispatcher: Dispatcher, req: StreamRequest): Promise<StreamResponse> {
+  const url = new URL(req.url);
+  return new Promise<StreamResponse>((resolve, reject) => {
+    let controller: Dispatcher.DispatchController | undefined;
+    let started = false;
+    let pausable = true;
+    let queued = 0;
+    const queue: Buffer[] = [];
+    let ended = false;
+    let failure: Error | undefined;
+    let wake: (() => void) | undefined;
+    const notify = () => {
+      const w = wake;
+      wake = undefined;
+      w?.();
+    };
+    const onAbort = () => controller?.abort(req.signal?.reason ?? new Error('aborted'));
+    req.signal?.addEventListener('abort', onAbort, { once: true });
+    const settle = () => req.signal?.removeEventListener('abort', onAbort);
+
+    async function* body(): AsyncGenerator<Buffer> {
+      let finished = false;
+      try {
+        for (;;) {
+          const chunk = queue.shift();
+          if (chunk !== undefined) {
+            queued -= chunk.length;
+            if (controller?.paused && queued <= LOW_WATER) controller.resume();
+            yield chunk;
+            continue;
+          }
+          if (failure) throw failure;
+          if (ended) {
+            finished = true;
+            return;
+          }
+          await new Promise<void>((r) => {
+            wake = r;
+          });
+        }
+      } finally {
+        if (!finished && !ended && failure === undefined) controller?.abort(new Error('body not consumed'));
+      }
+    }
+
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart(c) {
+        controller = c;
+        if (req.signal?.aborted) c.abort(req.signal.reason ?? new Error('aborted'));
+      },
+      onResponseStart(_c, statusCode, headers) {
+        if (statusCode < 200) return;
+        started = true;
+        pausable = !mayEndByClosing(headers);
+        const iterable = body();
+        resolve({
+          statusCode,
+          headers,
+          body: iterable,
+          dump: async () => {
+            let drained = 0;
+            for await (const chunk of iterable) {
+              drained += chunk.length;
+              if (drained > MAX_DRAIN) break;
+            }
+          },
+        });
+      },
+      onResponseData(c, chunk) {
+        queue.push(chunk);
+        queued += chunk.length;
+        if (pausable) {
+          if (queued >= HIGH_WATER && !c.paused) c.pause();
+        } else if (queued > MAX_UNPAUSED) {
+          c.abort(new ReceiveOverflow());
+        }
+        notify();
+      },
+      onResponseEnd() {
+        ended = true;
+        settle();
+        notify();
+      },
+      onResponseError(_c, err) {
+        failure = err;
+        settle();
+        if (!started) reject(err);
+        notify();
+      },
+    };
+
+    dispatcher.dispatch(
+      {
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+        method: req.method ?? 'GET',
+        headers: req.headers,
+        ...(req.body !== undefined ? { body: req.body } : {}),
+        headersTimeout: req.headersTimeout,
+        bodyTimeout: req.bodyTimeout,
+      },
+      handler,
+    );
+  });
+}

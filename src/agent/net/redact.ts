@@ -1,0 +1,9 @@
+/** The URL for messages and logs: no query (it may carry a token), no user info. Owner: agent-net. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return '<invalid url>';
+  }
+}
