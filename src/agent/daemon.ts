@@ -123,6 +123,28 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       store.set('report.sentHash', hash);
       log.info({ modules: report.modules.length, forced: force }, 'system report sent');
     };
+    // one delivery at a time, in order; a request while one runs makes it run once more
+    let delivering: Promise<void> | undefined;
+    let again = false;
+    const deliver = (): Promise<void> => {
+      if (delivering !== undefined) {
+        again = true;
+        return delivering;
+      }
+      delivering = (async () => {
+        try {
+          do {
+            again = false;
+            await flushOutbox(store, api, log, signal);
+          } while (again && !signal.aborted);
+        } catch (err) {
+          log.warn({ err: oneLine(err) }, 'feedback delivery failed');
+        } finally {
+          delivering = undefined;
+        }
+      })();
+      return delivering;
+    };
     const trust = async (): Promise<Jwks> => JSON.parse(await readFile(config.trust.keys, 'utf8')) as Jwks;
     const runner = new UpdateRunner({
       config,
@@ -135,6 +157,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       inventory,
       sendReport: (s) => sendReport(s),
       trust,
+      onFeedback: () => void deliver(),
       limits: { stepAttempts: config.update.stepAttempts, maxResumes: config.update.maxResumes },
     });
     runner.recoverOnStart();
@@ -201,7 +224,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
         );
         const rootLinks = root._links ?? {};
         await sendReport(signal, rootLinks.systemReport !== undefined);
-        await flushOutbox(store, api, log, signal);
+        await deliver();
         if (rootLinks.cancelAction !== undefined) await handleCancel(rootLinks.cancelAction);
         if (runner.current === undefined) startOffered(rootLinks);
         backoff.reset();
@@ -222,7 +245,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
         stopWatch.abort();
         await watching;
         try {
-          await flushOutbox(store, api, log, signal);
+          await deliver();
         } catch (err) {
           log.warn({ err: oneLine(err) }, 'feedback delivery failed');
         }
@@ -244,7 +267,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
         log.info({ actionId: stopId, answer }, 'cancel requested by the server');
         if (answer === 'refused') {
           runner.refuseCancelNow(link.href);
-          await flushOutbox(store, api, log, signal);
+          await deliver();
         }
         return;
       }
@@ -260,7 +283,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
         }),
         createdAt: clock.now(),
       });
-      await flushOutbox(store, api, log, signal);
+      await deliver();
     }
 
     /** While a step runs, keeps polling so a cancel request is seen (and the server sees us alive). */
@@ -278,7 +301,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
           store.set('backend.lastPollOk', true);
           const cancelLink = root._links?.cancelAction;
           if (cancelLink !== undefined) await handleCancel(cancelLink);
-          await flushOutbox(store, api, log, both);
+          await deliver();
         } catch (err) {
           if (!both.aborted) log.debug({ err: oneLine(err) }, 'poll during a step failed');
         }

@@ -329,6 +329,7 @@ export class UpdateRunner {
       });
     });
     this.state = next;
+    this.deps.onFeedback?.();
   }
 
   /** Final feedback, last result and installed recipe, and the end of the action: one transaction. */
