@@ -44,6 +44,12 @@ export interface PlannedModule {
 export interface ActionContext {
   /** `system`: SOUP system update; `ddi`: plain hawkBit deployment. */
   kind: 'system' | 'ddi';
+  /**
+   * Where the action's files come from: `server` (fetched and downloaded, the default when absent) or
+   * `bundle` (an offline bundle extracted into the action's folder: nothing is fetched, feedback is
+   * recorded with `offline: true`, `actionId` and `recipeId`).
+   */
+  source?: 'server' | 'bundle';
   actionId: string;
   /** systemUpdate/{id} or deploymentBase/{id}. */
   href: string;

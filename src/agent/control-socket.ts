@@ -6,6 +6,7 @@
  *   {"command":"check"}                              → {"ok":true}            (poll now)
  *   {"command":"consent","decision":"accept","actionId":"17","by":"cli"} → {"ok":true} | {"ok":false,"error":"…"}
  *   {"command":"report"}                             → {"ok":true,"report":{…}}
+ *   {"command":"install","bundle":"/path/b.tar"}     → {"ok":true,"actionId":"17"} (started) | {"ok":false,"error":"…"}
  */
 import { unlinkSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
@@ -22,7 +23,8 @@ export type ControlRequest =
   | { command: 'ping' }
   | { command: 'check' }
   | { command: 'consent'; decision: 'accept' | 'deny'; actionId?: string; by: string }
-  | { command: 'report' };
+  | { command: 'report' }
+  | { command: 'install'; bundle: string };
 
 export type ControlAnswer = { ok: true; [key: string]: unknown } | { ok: false; error: string };
 
@@ -45,6 +47,12 @@ function parseRequest(line: string): ControlRequest | undefined {
           by: typeof v.by === 'string' ? v.by : 'local user',
           ...(typeof v.actionId === 'string' ? { actionId: v.actionId } : {}),
         };
+      }
+      case 'install': {
+        const v = value as { bundle?: unknown };
+        return typeof v.bundle === 'string' && v.bundle !== ''
+          ? { command: 'install', bundle: v.bundle }
+          : undefined;
       }
       default:
         return undefined;

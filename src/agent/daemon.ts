@@ -23,13 +23,16 @@ import { createLinkProvider } from '../protocols/buses/links.js';
 import type { LinkProvider } from '../protocols/buses/types.js';
 import type { Jwks } from '../recipe/jws.js';
 import type { SystemReport } from '../recipe/types.js';
+import { beginBundleInstall } from './bundle/install.js';
 import type { AgentConfig } from './config.js';
 import { type ControlAnswer, type ControlRequest, serveControl } from './control-socket.js';
 import { InstallApi, idOfLink, type Link } from './install-api.js';
+import { type LocalApiBridge, startLocalApiBridge } from './mqtt/bridge.js';
 import { createAuth } from './net/auth.js';
 import { Backoff, parsePollingSleep } from './net/polling.js';
 import { feedbackIdFor, flushOutbox } from './outbox.js';
 import { UpdateRunner } from './run-loop.js';
+import { readStatus } from './status.js';
 import { type ConsentRequest, PENDING_CONSENT } from './steps/consent.js';
 import { StateStore } from './store.js';
 
@@ -43,7 +46,7 @@ export interface DaemonOptions {
 }
 
 /** Links are opened lazily: a gateway without serial or CAN modules never needs them. */
-function lazyLinks(log: Logger): LinkProvider & { closeAll(): Promise<void> } {
+export function lazyLinks(log: Logger): LinkProvider & { closeAll(): Promise<void> } {
   let real: (LinkProvider & { closeAll(): Promise<void> }) | undefined;
   const get = () => {
     real ??= createLinkProvider();
@@ -89,6 +92,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   const store = StateStore.open(config.dataDir);
   const links = lazyLinks(log);
   let control: Server | undefined;
+  let localApi: LocalApiBridge | undefined;
   try {
     const auth = createAuth(config.server.auth);
     const api = new InstallApi({
@@ -157,13 +161,49 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       inventory,
       sendReport: (s) => sendReport(s),
       trust,
-      onFeedback: () => void deliver(),
+      onFeedback: () => {
+        void deliver();
+        localApi?.refresh();
+      },
       limits: { stepAttempts: config.update.stepAttempts, maxResumes: config.update.maxResumes },
     });
     runner.recoverOnStart();
 
     const wakeup = new Wakeup(clock);
     const handledCancels = new Set<string>();
+    /** Answers the pending consent request (`soup-agent consent`, the MQTT local API). */
+    const answerConsent = (
+      decision: 'accept' | 'deny',
+      actionId: string | undefined,
+      by: string,
+    ): ControlAnswer => {
+      const pending = store.get<ConsentRequest>(PENDING_CONSENT);
+      if (pending === undefined) return { ok: false, error: 'no consent request is pending' };
+      if (actionId !== undefined && actionId !== pending.actionId) {
+        return {
+          ok: false,
+          error: `no consent request is pending for action ${actionId} (pending: ${pending.actionId})`,
+        };
+      }
+      store.saveConsent({ actionId: pending.actionId, decision, by, at: clock.now() });
+      wakeup.wake();
+      return { ok: true, actionId: pending.actionId };
+    };
+    /** `install BUNDLE` through the daemon (it holds the ports): started here, performed by the loop. */
+    const installBundle = async (bundle: string): Promise<ControlAnswer> => {
+      try {
+        const manifest = await beginBundleInstall(
+          { config, store, api, trust, runner, now: () => clock.now() },
+          bundle,
+        );
+        wakeup.wake();
+        localApi?.refresh();
+        return { ok: true, actionId: manifest.actionId, recipe: manifest.recipe };
+      } catch (err) {
+        log.warn({ bundle, err: oneLine(err) }, 'bundle refused');
+        return { ok: false, error: oneLine(err) };
+      }
+    };
     control = await serveControl(config.dataDir, async (request: ControlRequest): Promise<ControlAnswer> => {
       switch (request.command) {
         case 'ping':
@@ -171,32 +211,57 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
         case 'check':
           wakeup.wake();
           return { ok: true };
-        case 'consent': {
-          const pending = store.get<ConsentRequest>(PENDING_CONSENT);
-          if (pending === undefined) return { ok: false, error: 'no consent request is pending' };
-          if (request.actionId !== undefined && request.actionId !== pending.actionId) {
-            return {
-              ok: false,
-              error: `no consent request is pending for action ${request.actionId} (pending: ${pending.actionId})`,
-            };
-          }
-          store.saveConsent({
-            actionId: pending.actionId,
-            decision: request.decision,
-            by: request.by,
-            at: clock.now(),
-          });
-          wakeup.wake();
-          return { ok: true, actionId: pending.actionId };
-        }
+        case 'consent':
+          return answerConsent(request.decision, request.actionId, request.by);
         case 'report':
           return { ok: true, report: await inventory(signal) };
+        case 'install':
+          return installBundle(request.bundle);
         default: {
           const never: never = request;
           return never;
         }
       }
     });
+
+    if (config.mqtt !== undefined) {
+      localApi = startLocalApiBridge({
+        url: config.mqtt.url,
+        topicPrefix: config.mqtt.topicPrefix,
+        controllerId: config.server.controllerId,
+        log,
+        clock,
+        signal,
+        status: () => readStatus(config, options.agentVersion, { pid: process.pid }),
+        pendingConsent: () => store.get<ConsentRequest>(PENDING_CONSENT),
+        onConsentResponse: (r) => {
+          const answer = answerConsent(r.decision, r.actionId, r.by);
+          if (!answer.ok)
+            localApi?.event({ type: 'error', topic: 'consent/response', message: answer.error });
+          localApi?.refresh();
+        },
+        onCommand: (c) => {
+          switch (c.command) {
+            case 'check':
+              wakeup.wake();
+              return;
+            case 'install':
+              void installBundle(c.bundle).then((a) =>
+                localApi?.event(
+                  a.ok
+                    ? { type: 'install', bundle: c.bundle, ok: true, actionId: a.actionId }
+                    : { type: 'install', bundle: c.bundle, ok: false, error: a.error },
+                ),
+              );
+              return;
+            default: {
+              const never: never = c;
+              return never;
+            }
+          }
+        },
+      });
+    }
 
     const backoff = new Backoff({
       baseMs: config.polling.errorBaseMs,
@@ -252,6 +317,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
         if (progress.finished) waitMs = 0;
         else if (progress.waitMs !== undefined) waitMs = Math.min(waitMs, progress.waitMs);
       }
+      localApi?.refresh();
       await options.notifier?.watchdog();
       if (waitMs > 0) await wakeup.sleep(jittered(waitMs, config.polling.jitter), signal);
     }
@@ -345,6 +411,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     }
   } finally {
     await options.notifier?.stopping();
+    await localApi?.close();
     control?.close();
     await links.closeAll();
     store.close();

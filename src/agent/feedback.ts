@@ -74,8 +74,10 @@ export function feedbackBody(
     status: { ...ddiStatus, details: status.details },
     phase,
     modules: moduleFeedback(ctx),
-    offline: false,
+    offline: ctx.source === 'bundle',
   };
+  // recorded offline: carried back with `feedback export` / POST offlineFeedback, which need the ids
+  if (ctx.source === 'bundle') return { actionId: ctx.actionId, recipeId: ctx.recipe?.id ?? '', ...body };
   return body as unknown as Record<string, unknown>;
 }
 

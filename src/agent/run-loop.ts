@@ -108,6 +108,23 @@ export class UpdateRunner {
   }
 
   /**
+   * Starts a system update from an offline bundle already extracted into the action's folder
+   * (bundle/install.ts): the same steps as online, nothing fetched or downloaded.
+   */
+  startBundle(
+    actionId: string,
+    feedbackUrl: string,
+    recipe: { id: string; name: string; version: string },
+  ): void {
+    const ctx = newContext('system', actionId, `bundle:${actionId}`, feedbackUrl, this.deps.clock.now());
+    ctx.source = 'bundle';
+    ctx.recipe = recipe;
+    this.ctx = ctx;
+    this.deps.log.info({ kind: 'system', source: 'bundle', actionId }, 'new action from an offline bundle');
+    this.enter({ ...INITIAL });
+  }
+
+  /**
    * A cancel request from the server (DDI cancelAction). Accepted while the current step allows it
    * (before the point of no return): the step in progress is interrupted at its next safe point and the
    * machine takes the cancel event. Refused after the point of no return.

@@ -48,8 +48,13 @@ async function daemonPid(dataDir: string): Promise<number | null> {
   }
 }
 
-export async function readStatus(config: AgentConfig, agentVersion: string): Promise<StatusJson> {
-  const pid = await daemonPid(config.dataDir);
+/** `self`: the daemon asking about itself (its pid), which need not ask its own socket. */
+export async function readStatus(
+  config: AgentConfig,
+  agentVersion: string,
+  self?: { pid: number },
+): Promise<StatusJson> {
+  const pid = self?.pid ?? (await daemonPid(config.dataDir));
   const status: StatusJson = {
     agent: { version: agentVersion, running: pid !== null, pid },
     backend: {

@@ -6,6 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { exists, sha256OfFile } from '../../handlers/file-io.js';
+import { SoupError } from '../../lib/errors.js';
 import type { ArtifactRef } from '../action.js';
 import { downloadArtifact } from '../net/download.js';
 import type { StepEnv } from './env.js';
@@ -25,6 +26,13 @@ export async function downloadAll(env: StepEnv, refs: ArtifactRef[]): Promise<vo
     if (seen.has(a.path)) continue;
     seen.add(a.path);
     if (await complete(a)) continue;
+    if (env.ctx.source === 'bundle') {
+      // an offline bundle brings every artifact: nothing to fetch, and a wrong one is never replaced
+      throw new SoupError(
+        'SOUP_E_BUNDLE',
+        `bundle: artifact ${a.id} (${a.filename}) is missing or does not match its SHA-256`,
+      );
+    }
     await mkdir(dirname(a.path), { recursive: true });
     env.log.info({ artifact: a.id, filename: a.filename, size: a.size }, 'downloading');
     await downloadArtifact({

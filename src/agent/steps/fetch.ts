@@ -4,6 +4,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { exists } from '../../handlers/file-io.js';
 import { SoupError } from '../../lib/errors.js';
 import type { DdiDeploymentBase, SystemUpdateAction } from '../install-api.js';
 import { actionDir, type StepEnv } from './env.js';
@@ -18,6 +19,14 @@ export function parseDuration(value: string | undefined): number | undefined {
   const m = /^(\d+):([0-5]\d):([0-5]\d)$/.exec(value);
   if (m === null) return undefined;
   return ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000;
+}
+
+/** An offline bundle was extracted into the action's folder: its files must still be there. */
+async function checkBundleFiles(dir: string): Promise<void> {
+  for (const name of [RECIPE_FILE, SIGNATURES_FILE]) {
+    if (!(await exists(join(dir, name))))
+      throw new SoupError('SOUP_E_BUNDLE', `bundle: ${name} is gone from ${dir}: install the bundle again`);
+  }
 }
 
 export async function fetchAction(env: StepEnv): Promise<void> {
@@ -45,6 +54,10 @@ export async function fetchAction(env: StepEnv): Promise<void> {
         ? undefined
         : { available: base.deployment.maintenanceWindow === 'available' };
     env.save();
+    return;
+  }
+  if (ctx.source === 'bundle') {
+    await checkBundleFiles(dir);
     return;
   }
   const action = await api.getJson<SystemUpdateAction>(ctx.href, signal);
