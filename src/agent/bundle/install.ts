@@ -4,8 +4,8 @@
  * ended here, move it into the action's folder and start the action from it. From there the run loop
  * performs it exactly as an online update; its feedback waits in the outbox (`offline: true`).
  */
-import { rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { SoupError } from '../../lib/errors.js';
 import type { Jwks } from '../../recipe/jws.js';
 import type { AgentConfig } from '../config.js';
@@ -58,6 +58,7 @@ export async function beginBundleInstall(deps: BundleInstallDeps, file: string):
       );
     const dir = actionDir(config.dataDir, manifest.actionId);
     await rm(dir, { recursive: true, force: true });
+    await mkdir(dirname(dir), { recursive: true });
     await rename(incoming, dir);
   } catch (err) {
     await rm(incoming, { recursive: true, force: true });
