@@ -193,7 +193,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     const installBundle = async (bundle: string): Promise<ControlAnswer> => {
       try {
         const manifest = await beginBundleInstall(
-          { config, store, api, trust, runner, now: () => clock.now() },
+          { config, store, trust, runner, now: () => clock.now() },
           bundle,
         );
         wakeup.wake();

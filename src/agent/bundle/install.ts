@@ -9,7 +9,6 @@ import { dirname, join } from 'node:path';
 import { SoupError } from '../../lib/errors.js';
 import type { Jwks } from '../../recipe/jws.js';
 import type { AgentConfig } from '../config.js';
-import type { InstallApi } from '../install-api.js';
 import type { UpdateRunner } from '../run-loop.js';
 import { actionDir } from '../steps/env.js';
 import type { StateStore } from '../store.js';
@@ -19,7 +18,6 @@ import { openBundle } from './open.js';
 export interface BundleInstallDeps {
   config: AgentConfig;
   store: StateStore;
-  api: InstallApi;
   trust: () => Promise<Jwks>;
   runner: UpdateRunner;
   now: () => number;
@@ -66,7 +64,8 @@ export async function beginBundleInstall(deps: BundleInstallDeps, file: string):
   }
   deps.runner.startBundle(
     manifest.actionId,
-    deps.api.url(`systemUpdate/${encodeURIComponent(manifest.actionId)}/feedback`),
+    // relative: delivered to whichever server the gateway talks to once it is online again
+    `systemUpdate/${encodeURIComponent(manifest.actionId)}/feedback`,
     manifest.recipe,
   );
   return manifest;

@@ -77,10 +77,7 @@ export async function installBundleLocally(file: string, options: LocalInstallOp
       trust,
       limits: { stepAttempts: config.update.stepAttempts, maxResumes: config.update.maxResumes },
     });
-    const manifest = await beginBundleInstall(
-      { config, store, api, trust, runner, now: () => clock.now() },
-      file,
-    );
+    const manifest = await beginBundleInstall({ config, store, trust, runner, now: () => clock.now() }, file);
     options.onStart?.(manifest);
     const tickMs = options.tickMs ?? 250;
     for (;;) {
