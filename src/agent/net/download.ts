@@ -201,7 +201,7 @@ class Download {
           throw this.error('SOUP_E_CANCELLED', 'cancelled', part.offset, { cause: err });
         if (err instanceof Integrity) {
           const at = part.offset;
-          part = await this.discard();
+          await this.restart(part);
           if (integrityLeft <= 0) throw this.error(err.code, `${err.message}; discarded`, at);
           integrityLeft -= 1;
           continue;
@@ -262,6 +262,15 @@ class Download {
     return { offset: 0, hash: this.newHasher(), validator: undefined };
   }
 
+  /** Discards the part file and starts the same state over at byte 0 (callers keep their reference). */
+  private async restart(part: PartState): Promise<void> {
+    const empty = await this.discard();
+    await part.hash.close();
+    part.offset = empty.offset;
+    part.hash = empty.hash;
+    part.validator = empty.validator;
+  }
+
   private async discard(): Promise<PartState> {
     this.restarted = true;
     await this.fs(0, 'delete the partial file', async () => {
@@ -319,9 +328,8 @@ class Download {
     }
   }
 
-  private async fetchInto(start: PartState): Promise<PartState> {
+  private async fetchInto(part: PartState): Promise<PartState> {
     const { req } = this;
-    let part = start;
     const headers: Record<string, string> = { ...(await req.auth.headers()), 'accept-encoding': 'identity' };
     if (part.offset > 0) {
       headers.range = `bytes=${part.offset}-`;
@@ -350,7 +358,7 @@ class Download {
     const remaining = req.size - part.offset;
     const length = header('content-length');
     if (status === 200) {
-      if (part.offset > 0) part = await this.discard();
+      if (part.offset > 0) await this.restart(part);
       if (length !== undefined && Number(length) !== req.size) {
         await drain();
         throw new Integrity(`the server announces ${length} bytes, declared size is ${req.size}`);

@@ -237,6 +237,22 @@ describe('resume after a restart', () => {
     expect(proxy.requests).toHaveLength(1);
   });
 
+  it('a fault during the restart from 0 resumes from the new bytes with the new ETag', async () => {
+    const partSize = await leavePartFile();
+    server.etag = '"sha1-v2"';
+    proxy.inject({ kind: 'reset', after: 600_000 });
+    const result = await download();
+    await expectGoodDest();
+    expect(result.resumedFrom).toBe(0);
+    expect(rangeStart(0)).toBe(partSize);
+    expect(proxy.requests[0]?.status).toBe(200);
+    const resumedAt = rangeStart(1);
+    expect(resumedAt).toBeGreaterThan(0);
+    expect(resumedAt).toBeLessThanOrEqual(600_000);
+    expect(proxy.requests[1]?.headers['if-range']).toBe('"sha1-v2"');
+    expect(proxy.requests[1]?.status).toBe(206);
+  });
+
   it('416 on the resume: the part is discarded; a server file of the wrong length then fails cleanly', async () => {
     const partSize = await leavePartFile();
     server.content = a.bytes.subarray(0, partSize - 1);
