@@ -1,10 +1,22 @@
 import type { Command } from 'commander';
-import { notBuilt } from '../lib/errors.js';
+import { askDaemon } from '../agent/control-socket.js';
+import { isSoupError } from '../lib/errors.js';
+import { agentConfig, type ConfigOption, withConfigOption } from './agent-options.js';
+import { CliExit } from './exit.js';
 
 export function registerCheck(program: Command): void {
-  program
-    .command('check')
-    .description('ask the running daemon to poll now')
-    .allowUnknownOption()
-    .action(() => notBuilt('soup-agent check'));
+  withConfigOption(program.command('check').description('ask the running daemon to poll now')).action(
+    async (options: ConfigOption) => {
+      const config = agentConfig(options);
+      try {
+        const answer = await askDaemon(config.dataDir, { command: 'check' });
+        if (!answer.ok) throw new CliExit(1, `check: ${answer.error}`);
+      } catch (err) {
+        if (isSoupError(err, 'SOUP_E_NO_DAEMON'))
+          throw new CliExit(3, 'check: the daemon is not running (start it with soup-agent run)');
+        throw err;
+      }
+      process.stdout.write('poll requested\n');
+    },
+  );
 }

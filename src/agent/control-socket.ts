@@ -1,0 +1,133 @@
+/**
+ * The local control socket (`agent.md`, "Local API"): a Unix socket `<dataDir>/agent.sock` through
+ * which the command line reaches the running daemon. One JSON request line, one JSON answer line.
+ *
+ *   {"command":"ping"}                               → {"ok":true,"pid":4242}
+ *   {"command":"check"}                              → {"ok":true}            (poll now)
+ *   {"command":"consent","decision":"accept","actionId":"17","by":"cli"} → {"ok":true} | {"ok":false,"error":"…"}
+ *   {"command":"report"}                             → {"ok":true,"report":{…}}
+ */
+import { unlinkSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { SoupError } from '../lib/errors.js';
+
+export const SOCKET_FILE = 'agent.sock';
+
+export function socketPath(dataDir: string): string {
+  return join(dataDir, SOCKET_FILE);
+}
+
+export type ControlRequest =
+  | { command: 'ping' }
+  | { command: 'check' }
+  | { command: 'consent'; decision: 'accept' | 'deny'; actionId?: string; by: string }
+  | { command: 'report' };
+
+export type ControlAnswer = { ok: true; [key: string]: unknown } | { ok: false; error: string };
+
+export type ControlHandler = (request: ControlRequest) => Promise<ControlAnswer>;
+
+function parseRequest(line: string): ControlRequest | undefined {
+  try {
+    const value = JSON.parse(line) as { command?: unknown };
+    switch (value.command) {
+      case 'ping':
+      case 'check':
+      case 'report':
+        return { command: value.command };
+      case 'consent': {
+        const v = value as { decision?: unknown; actionId?: unknown; by?: unknown };
+        if (v.decision !== 'accept' && v.decision !== 'deny') return undefined;
+        return {
+          command: 'consent',
+          decision: v.decision,
+          by: typeof v.by === 'string' ? v.by : 'local user',
+          ...(typeof v.actionId === 'string' ? { actionId: v.actionId } : {}),
+        };
+      }
+      default:
+        return undefined;
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/** Listens on the socket (a stale socket file of a dead daemon is replaced). */
+export async function serveControl(dataDir: string, handler: ControlHandler): Promise<Server> {
+  const path = socketPath(dataDir);
+  try {
+    unlinkSync(path);
+  } catch {
+    // none there
+  }
+  const server = createServer((socket: Socket) => {
+    let buffer = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      buffer += chunk;
+      const nl = buffer.indexOf('\n');
+      if (nl < 0) {
+        if (buffer.length > 65536) socket.destroy();
+        return;
+      }
+      const request = parseRequest(buffer.slice(0, nl));
+      buffer = '';
+      const answer =
+        request === undefined
+          ? Promise.resolve<ControlAnswer>({ ok: false, error: 'unknown request' })
+          : handler(request);
+      answer
+        .catch(
+          (err: unknown): ControlAnswer => ({
+            ok: false,
+            error: err instanceof Error ? err.message : String(err),
+          }),
+        )
+        .then((a) => socket.end(`${JSON.stringify(a)}\n`));
+    });
+    socket.on('error', () => socket.destroy());
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server;
+}
+
+/** Sends one request to the daemon; throws SOUP_E_NO_DAEMON when none listens. */
+export function askDaemon(
+  dataDir: string,
+  request: ControlRequest,
+  timeoutMs = 30_000,
+): Promise<ControlAnswer> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(socketPath(dataDir));
+    let buffer = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new SoupError('SOUP_E_NO_DAEMON', 'the daemon did not answer on its control socket'));
+    }, timeoutMs);
+    socket.setEncoding('utf8');
+    socket.on('connect', () => socket.write(`${JSON.stringify(request)}\n`));
+    socket.on('data', (chunk: string) => {
+      buffer += chunk;
+    });
+    socket.on('end', () => {
+      clearTimeout(timer);
+      try {
+        resolve(JSON.parse(buffer) as ControlAnswer);
+      } catch {
+        reject(new SoupError('SOUP_E_NO_DAEMON', 'the daemon gave no answer on its control socket'));
+      }
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(new SoupError('SOUP_E_NO_DAEMON', `no daemon is running (${err.code ?? err.message})`));
+    });
+  });
+}

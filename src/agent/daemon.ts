@@ -1,0 +1,357 @@
+/**
+ * The daemon (`soup-agent run`): inventory → report → poll → update loop.
+ *
+ * Each round: poll the root; send the system report when it changed or the server asks
+ * (`systemReport` link); deliver the outbox; take a cancel request; start the action the server offers
+ * (SOUP `systemUpdate`, else plain DDI `deploymentBase` / `confirmationBase`); advance the action in
+ * progress (also when the server is unreachable: steps that need no network go on); sleep the
+ * server's polling interval with jitter (exponential back-off on errors), or until `soup-agent check`
+ * / `consent` wakes it. A SIGTERM (the signal) stops it between or inside steps; the state on disk is
+ * where the next start resumes.
+ */
+
+import { readFile } from 'node:fs/promises';
+import type { Server } from 'node:net';
+import type { Logger } from 'pino';
+import { createHandlerRegistry } from '../handlers/registry.js';
+import { createGatewayFacts } from '../inventory/gateway-facts.js';
+import { buildSystemReport, reportHash } from '../inventory/report.js';
+import type { Clock } from '../lib/clock.js';
+import { isSoupError, oneLine } from '../lib/errors.js';
+import type { SdNotifier } from '../lib/sd-notify.js';
+import { createLinkProvider } from '../protocols/buses/links.js';
+import type { LinkProvider } from '../protocols/buses/types.js';
+import type { Jwks } from '../recipe/jws.js';
+import type { SystemReport } from '../recipe/types.js';
+import type { AgentConfig } from './config.js';
+import { type ControlAnswer, type ControlRequest, serveControl } from './control-socket.js';
+import { InstallApi, idOfLink, type Link } from './install-api.js';
+import { createAuth } from './net/auth.js';
+import { Backoff, parsePollingSleep } from './net/polling.js';
+import { feedbackIdFor, flushOutbox } from './outbox.js';
+import { UpdateRunner } from './run-loop.js';
+import { type ConsentRequest, PENDING_CONSENT } from './steps/consent.js';
+import { StateStore } from './store.js';
+
+export interface DaemonOptions {
+  config: AgentConfig;
+  log: Logger;
+  clock: Clock;
+  agentVersion: string;
+  signal: AbortSignal;
+  notifier?: SdNotifier;
+}
+
+/** Links are opened lazily: a gateway without serial or CAN modules never needs them. */
+function lazyLinks(log: Logger): LinkProvider & { closeAll(): Promise<void> } {
+  let real: (LinkProvider & { closeAll(): Promise<void> }) | undefined;
+  const get = () => {
+    real ??= createLinkProvider();
+    return real;
+  };
+  return {
+    serial: (path, baud) => get().serial(path, baud),
+    can: (bus, bitrate) => get().can(bus, bitrate),
+    closeAll: async () => {
+      try {
+        await real?.closeAll();
+      } catch (err) {
+        log.warn({ err: oneLine(err) }, 'closing module links failed');
+      }
+    },
+  };
+}
+
+/** Sleeps until `ms` passed, `wake()` is called, or the signal aborts (never throws). */
+class Wakeup {
+  private controller = new AbortController();
+
+  constructor(private readonly clock: Clock) {}
+
+  wake(): void {
+    this.controller.abort();
+  }
+
+  async sleep(ms: number, signal: AbortSignal): Promise<void> {
+    if (this.controller.signal.aborted) this.controller = new AbortController();
+    try {
+      await this.clock.sleep(ms, AbortSignal.any([signal, this.controller.signal]));
+    } catch {
+      // woken or stopping
+    }
+    if (this.controller.signal.aborted) this.controller = new AbortController();
+  }
+}
+
+export async function runDaemon(options: DaemonOptions): Promise<void> {
+  const { config, clock, signal } = options;
+  const log = options.log.child({ component: 'daemon' });
+  const store = StateStore.open(config.dataDir);
+  const links = lazyLinks(log);
+  let control: Server | undefined;
+  try {
+    const auth = createAuth(config.server.auth);
+    const api = new InstallApi({
+      url: config.server.url,
+      tenant: config.server.tenant,
+      controllerId: config.server.controllerId,
+      auth,
+      timeoutMs: config.server.requestTimeoutMs,
+      now: () => clock.now(),
+    });
+    const facts = createGatewayFacts();
+    const inventory = async (s: AbortSignal): Promise<SystemReport> => {
+      const report = await buildSystemReport({
+        controllerId: config.server.controllerId,
+        modules: config.modules,
+        agentVersion: options.agentVersion,
+        facts,
+        installedVersion: (name) => store.get<string>(`installed.${name}`),
+        links,
+        log: log.child({ component: 'inventory' }),
+        signal: s,
+        now: () => clock.now(),
+      });
+      store.set('report.last', report);
+      return report;
+    };
+    const sendReport = async (s: AbortSignal, force = false): Promise<void> => {
+      const report = await inventory(s);
+      const hash = reportHash(report);
+      if (!force && store.get<string>('report.sentHash') === hash) return;
+      await api.putSystemReport(report, s);
+      store.set('report.sentHash', hash);
+      log.info({ modules: report.modules.length, forced: force }, 'system report sent');
+    };
+    // one delivery at a time, in order; a request while one runs makes it run once more
+    let delivering: Promise<void> | undefined;
+    let again = false;
+    const deliver = (): Promise<void> => {
+      if (delivering !== undefined) {
+        again = true;
+        return delivering;
+      }
+      delivering = (async () => {
+        try {
+          do {
+            again = false;
+            await flushOutbox(store, api, log, signal);
+          } while (again && !signal.aborted);
+        } catch (err) {
+          log.warn({ err: oneLine(err) }, 'feedback delivery failed');
+        } finally {
+          delivering = undefined;
+        }
+      })();
+      return delivering;
+    };
+    const trust = async (): Promise<Jwks> => JSON.parse(await readFile(config.trust.keys, 'utf8')) as Jwks;
+    const runner = new UpdateRunner({
+      config,
+      store,
+      api,
+      registry: createHandlerRegistry(),
+      clock,
+      log: log.child({ component: 'update' }),
+      links,
+      inventory,
+      sendReport: (s) => sendReport(s),
+      trust,
+      onFeedback: () => void deliver(),
+      limits: { stepAttempts: config.update.stepAttempts, maxResumes: config.update.maxResumes },
+    });
+    runner.recoverOnStart();
+
+    const wakeup = new Wakeup(clock);
+    const handledCancels = new Set<string>();
+    control = await serveControl(config.dataDir, async (request: ControlRequest): Promise<ControlAnswer> => {
+      switch (request.command) {
+        case 'ping':
+          return { ok: true, pid: process.pid };
+        case 'check':
+          wakeup.wake();
+          return { ok: true };
+        case 'consent': {
+          const pending = store.get<ConsentRequest>(PENDING_CONSENT);
+          if (pending === undefined) return { ok: false, error: 'no consent request is pending' };
+          if (request.actionId !== undefined && request.actionId !== pending.actionId) {
+            return {
+              ok: false,
+              error: `no consent request is pending for action ${request.actionId} (pending: ${pending.actionId})`,
+            };
+          }
+          store.saveConsent({
+            actionId: pending.actionId,
+            decision: request.decision,
+            by: request.by,
+            at: clock.now(),
+          });
+          wakeup.wake();
+          return { ok: true, actionId: pending.actionId };
+        }
+        case 'report':
+          return { ok: true, report: await inventory(signal) };
+        default: {
+          const never: never = request;
+          return never;
+        }
+      }
+    });
+
+    const backoff = new Backoff({
+      baseMs: config.polling.errorBaseMs,
+      capMs: config.polling.errorCapMs,
+      jitter: config.polling.jitter,
+    });
+    await options.notifier?.ready('polling');
+    log.info({ server: config.server.url, controllerId: config.server.controllerId }, 'agent started');
+
+    while (!signal.aborted) {
+      let waitMs = config.polling.defaultSleepMs;
+      let polled = false;
+      try {
+        const root = await api.rootPoll(signal);
+        polled = true;
+        store.atomically(() => {
+          store.set('backend.lastPollAt', new Date(clock.now()).toISOString());
+          store.set('backend.lastPollOk', true);
+          store.set('backend.lastError', null);
+        });
+        const sleep = root.config?.polling?.sleep;
+        waitMs = Math.min(
+          sleep === undefined ? config.polling.defaultSleepMs : parsePollingSleep(sleep),
+          config.polling.maxSleepMs,
+        );
+        const rootLinks = root._links ?? {};
+        await sendReport(signal, rootLinks.systemReport !== undefined);
+        await deliver();
+        if (rootLinks.cancelAction !== undefined) await handleCancel(rootLinks.cancelAction);
+        if (runner.current === undefined) startOffered(rootLinks);
+        backoff.reset();
+      } catch (err) {
+        if (signal.aborted) break;
+        const retryAfter = isSoupError(err) ? (err.detail?.retryAfterMs as number | undefined) : undefined;
+        waitMs = retryAfter ?? backoff.next();
+        store.atomically(() => {
+          if (!polled) store.set('backend.lastPollOk', false);
+          store.set('backend.lastError', oneLine(err));
+        });
+        log.warn({ err: oneLine(err), retryInMs: waitMs }, 'poll failed');
+      }
+      if (runner.current !== undefined) {
+        const stopWatch = new AbortController();
+        const watching = watchWhileRunning(stopWatch.signal, Math.max(waitMs, 1000));
+        const progress = await runner.advance(signal);
+        stopWatch.abort();
+        await watching;
+        try {
+          await deliver();
+        } catch (err) {
+          log.warn({ err: oneLine(err) }, 'feedback delivery failed');
+        }
+        if (progress.finished) waitMs = 0;
+        else if (progress.waitMs !== undefined) waitMs = Math.min(waitMs, progress.waitMs);
+      }
+      await options.notifier?.watchdog();
+      if (waitMs > 0) await wakeup.sleep(jittered(waitMs, config.polling.jitter), signal);
+    }
+
+    async function handleCancel(link: Link): Promise<void> {
+      const cancel = await api.getJson<{ id: string; cancelAction?: { stopId?: string } }>(link.href, signal);
+      const stopId = String(cancel.cancelAction?.stopId ?? idOfLink(link));
+      const current = runner.current;
+      if (current !== undefined && current.ctx.actionId === stopId) {
+        if (handledCancels.has(link.href)) return;
+        handledCancels.add(link.href);
+        const answer = runner.requestCancel(link.href);
+        log.info({ actionId: stopId, answer }, 'cancel requested by the server');
+        if (answer === 'refused') {
+          runner.refuseCancelNow(link.href);
+          await deliver();
+        }
+        return;
+      }
+      // nothing of ours runs for it: the cancel succeeded trivially
+      const id = feedbackIdFor(config.server.controllerId, stopId, 'cancel-closed');
+      store.enqueue({
+        feedbackId: id,
+        actionId: stopId,
+        url: `${link.href.split('?')[0]}/feedback`,
+        body: JSON.stringify({
+          timestamp: clock.now(),
+          status: { execution: 'closed', result: { finished: 'success' }, details: ['nothing was running'] },
+        }),
+        createdAt: clock.now(),
+      });
+      await deliver();
+    }
+
+    /** While a step runs, keeps polling so a cancel request is seen (and the server sees us alive). */
+    async function watchWhileRunning(stop: AbortSignal, everyMs: number): Promise<void> {
+      const both = AbortSignal.any([signal, stop]);
+      while (!both.aborted) {
+        try {
+          await clock.sleep(everyMs, both);
+        } catch {
+          return;
+        }
+        try {
+          const root = await api.rootPoll(both);
+          store.set('backend.lastPollAt', new Date(clock.now()).toISOString());
+          store.set('backend.lastPollOk', true);
+          const cancelLink = root._links?.cancelAction;
+          if (cancelLink !== undefined) await handleCancel(cancelLink);
+          await deliver();
+        } catch (err) {
+          if (!both.aborted) log.debug({ err: oneLine(err) }, 'poll during a step failed');
+        }
+      }
+    }
+
+    function startOffered(rootLinks: Record<string, Link | undefined>): void {
+      const system = rootLinks.systemUpdate;
+      if (system !== undefined) {
+        const id = idOfLink(system);
+        if (!store.isFinished(id)) {
+          runner.start('system', id, system.href, api.url(`systemUpdate/${encodeURIComponent(id)}/feedback`));
+          return;
+        }
+      }
+      const deployment = rootLinks.deploymentBase;
+      if (deployment !== undefined) {
+        const id = idOfLink(deployment);
+        if (!store.isFinished(id))
+          runner.start(
+            'ddi',
+            id,
+            deployment.href,
+            api.url(`deploymentBase/${encodeURIComponent(id)}/feedback`),
+          );
+        return;
+      }
+      const confirmation = rootLinks.confirmationBase;
+      if (confirmation !== undefined) {
+        const id = idOfLink(confirmation);
+        if (!store.isFinished(id) && /\/confirmationBase\/[^/?]+/.test(confirmation.href)) {
+          runner.start(
+            'ddi',
+            id,
+            confirmation.href,
+            api.url(`deploymentBase/${encodeURIComponent(id)}/feedback`),
+            confirmation.href,
+          );
+        }
+      }
+    }
+  } finally {
+    await options.notifier?.stopping();
+    control?.close();
+    await links.closeAll();
+    store.close();
+    log.info('agent stopped');
+  }
+}
+
+function jittered(ms: number, jitter: number): number {
+  return Math.max(0, Math.round(ms * (1 - jitter + Math.random() * 2 * jitter)));
+}

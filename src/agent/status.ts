@@ -1,0 +1,157 @@
+/**
+ * `soup-agent status` (`agent.md`, "status"): read from the state file, so it works whether or not the
+ * daemon runs; whether it runs is asked on its control socket.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Phase, Progress } from '../recipe/status.js';
+import { UPDATE_STEPS } from '../recipe/status.js';
+import type { SystemReport } from '../recipe/types.js';
+import type { ActionContext } from './action.js';
+import type { AgentConfig } from './config.js';
+import { askDaemon } from './control-socket.js';
+import { phaseOf, stepsDone } from './machine.js';
+import type { ActiveState, LastResult } from './run-loop.js';
+import { STATE_FILE, StateStore } from './store.js';
+
+export interface StatusJson {
+  agent: { version: string; running: boolean; pid: number | null };
+  backend: {
+    url: string;
+    tenant: string;
+    controllerId: string;
+    lastPollAt: string | null;
+    lastPollOk: boolean | null;
+    lastError: string | null;
+  };
+  modules: { id: string; name: string; status: string; attributes: Record<string, string> }[];
+  installedRecipe: { id: string; name: string; version: string } | null;
+  update: {
+    actionId: string;
+    kind: ActionContext['kind'];
+    phase: Phase;
+    progress: Progress;
+    recipe: { id: string; name: string; version: string } | null;
+    modules: { module: string; name: string; state: string; progress: Progress }[];
+  } | null;
+  lastResult: LastResult | null;
+  pendingFeedback: number;
+  pendingConsent: { actionId: string } | null;
+}
+
+async function daemonPid(dataDir: string): Promise<number | null> {
+  try {
+    const answer = await askDaemon(dataDir, { command: 'ping' }, 3000);
+    return answer.ok ? Number(answer.pid) : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function readStatus(config: AgentConfig, agentVersion: string): Promise<StatusJson> {
+  const pid = await daemonPid(config.dataDir);
+  const status: StatusJson = {
+    agent: { version: agentVersion, running: pid !== null, pid },
+    backend: {
+      url: config.server.url,
+      tenant: config.server.tenant,
+      controllerId: config.server.controllerId,
+      lastPollAt: null,
+      lastPollOk: null,
+      lastError: null,
+    },
+    modules: [],
+    installedRecipe: null,
+    update: null,
+    lastResult: null,
+    pendingFeedback: 0,
+    pendingConsent: null,
+  };
+  if (!existsSync(join(config.dataDir, STATE_FILE))) return status;
+  const store = StateStore.open(config.dataDir);
+  try {
+    status.backend.lastPollAt = store.get<string>('backend.lastPollAt') ?? null;
+    status.backend.lastPollOk = store.get<boolean>('backend.lastPollOk') ?? null;
+    status.backend.lastError = store.get<string | null>('backend.lastError') ?? null;
+    const report = store.get<SystemReport>('report.last');
+    status.modules = (report?.modules ?? []).map((m) => ({
+      id: m.id,
+      name: m.name,
+      status: m.status ?? 'ok',
+      attributes: m.attributes,
+    }));
+    status.installedRecipe = store.get('installedRecipe') ?? null;
+    status.lastResult = store.get<LastResult>('lastResult') ?? null;
+    status.pendingFeedback = store.outboxSize();
+    const pending = store.get<{ actionId: string }>('consent.pending');
+    status.pendingConsent = pending === undefined ? null : { actionId: pending.actionId };
+    const action = store.loadAction<ActiveState, ActionContext>();
+    if (action !== undefined) {
+      status.update = {
+        actionId: action.actionId,
+        kind: action.context.kind,
+        phase: phaseOf(action.state),
+        progress: { cnt: stepsDone(action.state), of: UPDATE_STEPS },
+        recipe: action.context.recipe ?? null,
+        modules: action.context.modules.map((m) => ({
+          module: m.id,
+          name: m.name,
+          state: m.state,
+          progress: m.progress ?? { cnt: 0, of: m.image?.size ?? 0 },
+        })),
+      };
+    }
+  } finally {
+    store.close();
+  }
+  return status;
+}
+
+function bar(p: Progress, width = 24): string {
+  const filled = p.of === 0 ? 0 : Math.round((p.cnt / p.of) * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.cnt}/${p.of}`;
+}
+
+/** The human form: a short block for an installer. */
+export function formatStatus(s: StatusJson): string {
+  const lines: string[] = [];
+  lines.push(
+    `gateway   ${s.backend.controllerId} (agent ${s.agent.version}, ${s.agent.running ? `running, pid ${s.agent.pid}` : 'not running'})`,
+  );
+  const poll =
+    s.backend.lastPollAt === null
+      ? 'never polled'
+      : `last poll ${s.backend.lastPollAt} ${s.backend.lastPollOk ? 'ok' : 'FAILED'}`;
+  lines.push(
+    `backend   ${s.backend.url} tenant ${s.backend.tenant}, ${poll}${s.backend.lastError ? ` (${s.backend.lastError})` : ''}`,
+  );
+  lines.push(
+    `recipe    ${s.installedRecipe === null ? 'none installed' : `${s.installedRecipe.name} ${s.installedRecipe.version} (id ${s.installedRecipe.id})`}`,
+  );
+  lines.push('modules');
+  if (s.modules.length === 0) lines.push('  (no report yet)');
+  for (const m of s.modules) {
+    const version = m.attributes.swVersion ?? '-';
+    lines.push(
+      `  ${m.name.padEnd(16)} ${m.id.padEnd(24)} ${m.status === 'ok' ? `sw ${version}` : m.status.toUpperCase()}`,
+    );
+  }
+  if (s.update !== null) {
+    lines.push(`update    action ${s.update.actionId}: ${s.update.phase} ${bar(s.update.progress)}`);
+    for (const m of s.update.modules)
+      lines.push(`  ${m.name.padEnd(16)} ${m.state.padEnd(14)} ${m.progress.of > 0 ? bar(m.progress) : ''}`);
+  }
+  if (s.pendingConsent !== null)
+    lines.push(
+      `consent   waiting for an answer on action ${s.pendingConsent.actionId}: soup-agent consent accept|deny`,
+    );
+  if (s.lastResult !== null) {
+    const why = s.lastResult.details.length > 0 ? `: ${s.lastResult.details.join('; ')}` : '';
+    lines.push(
+      `last      action ${s.lastResult.actionId} ${s.lastResult.finished} at ${s.lastResult.at}${why}`,
+    );
+  }
+  if (s.pendingFeedback > 0)
+    lines.push(`outbox    ${s.pendingFeedback} feedback message(s) not yet delivered`);
+  return `${lines.join('\n')}\n`;
+}

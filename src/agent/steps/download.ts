@@ -1,0 +1,53 @@
+/**
+ * Step 6, download: every artifact the plan needs (images and their sets, scripts) into the action's
+ * directory through the resumable, hash-checking downloader; a file already complete is not fetched
+ * again. Release notes and licenses are fetched earlier, with the consent request (`downloadOffers`).
+ */
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { exists, sha256OfFile } from '../../handlers/file-io.js';
+import type { ArtifactRef } from '../action.js';
+import { downloadArtifact } from '../net/download.js';
+import type { StepEnv } from './env.js';
+
+async function complete(a: ArtifactRef): Promise<boolean> {
+  if (!(await exists(a.path))) return false;
+  try {
+    return (await sha256OfFile(a.path, a.size)) === a.sha256;
+  } catch {
+    return false;
+  }
+}
+
+export async function downloadAll(env: StepEnv, refs: ArtifactRef[]): Promise<void> {
+  const seen = new Set<string>();
+  for (const a of refs) {
+    if (seen.has(a.path)) continue;
+    seen.add(a.path);
+    if (await complete(a)) continue;
+    await mkdir(dirname(a.path), { recursive: true });
+    env.log.info({ artifact: a.id, filename: a.filename, size: a.size }, 'downloading');
+    await downloadArtifact({
+      url: a.url,
+      dest: a.path,
+      size: a.size,
+      sha256: a.sha256,
+      auth: env.api.auth,
+      ...(env.api.dispatcher === undefined ? {} : { dispatcher: env.api.dispatcher }),
+      signal: env.signal,
+    });
+  }
+}
+
+export async function downloadNeeded(env: StepEnv): Promise<void> {
+  const modules = env.ctx.modules.filter((m) => m.action === 'update');
+  for (const m of modules) m.state = 'downloading';
+  env.save();
+  await downloadAll(env, [...modules.flatMap((m) => m.artifacts), ...env.ctx.scripts]);
+  for (const m of modules) m.state = 'pending';
+  env.save();
+}
+
+export async function downloadOffers(env: StepEnv): Promise<void> {
+  await downloadAll(env, env.ctx.offers);
+}

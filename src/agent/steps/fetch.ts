@@ -1,0 +1,79 @@
+/**
+ * Step 2, fetch: the action itself, and for a SOUP system update the recipe file (exact bytes, kept in
+ * the action's directory) and its signatures. Repeatable: it overwrites what an earlier try wrote.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SoupError } from '../../lib/errors.js';
+import type { DdiDeploymentBase, SystemUpdateAction } from '../install-api.js';
+import { actionDir, type StepEnv } from './env.js';
+
+export const RECIPE_FILE = 'recipe-file.json';
+export const SIGNATURES_FILE = 'signatures.json';
+const MAX_RECIPE_BYTES = 4 * 1024 * 1024;
+
+/** `HH:MM:SS` → ms. */
+export function parseDuration(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d+):([0-5]\d):([0-5]\d)$/.exec(value);
+  if (m === null) return undefined;
+  return ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000;
+}
+
+export async function fetchAction(env: StepEnv): Promise<void> {
+  const { ctx, api, signal } = env;
+  const dir = actionDir(env.config.dataDir, ctx.actionId);
+  await mkdir(dir, { recursive: true });
+  if (ctx.kind === 'ddi') {
+    const answer = await api.getJson<DdiDeploymentBase & { confirmation?: DdiDeploymentBase['deployment'] }>(
+      ctx.href,
+      signal,
+    );
+    // confirmationBase/{id} carries the deployment under `confirmation`
+    const deployment = answer.deployment ?? answer.confirmation;
+    if (deployment === undefined || !Array.isArray(deployment.chunks)) {
+      throw new SoupError('SOUP_E_HTTP', `GET ${ctx.href}: the answer has no deployment chunks`);
+    }
+    const base: DdiDeploymentBase = { id: answer.id, deployment };
+    await writeFile(join(dir, 'deployment.json'), JSON.stringify(base));
+    ctx.handling = {
+      download: base.deployment.download ?? 'forced',
+      update: base.deployment.update ?? 'forced',
+    };
+    ctx.maintenanceWindow =
+      base.deployment.maintenanceWindow === undefined
+        ? undefined
+        : { available: base.deployment.maintenanceWindow === 'available' };
+    env.save();
+    return;
+  }
+  const action = await api.getJson<SystemUpdateAction>(ctx.href, signal);
+  const links = action._links ?? {};
+  const fileHref = links.recipeFile?.href ?? api.url(`recipes/${action.recipe.id}/file`);
+  const sigHref = links.signatures?.href ?? api.url(`recipes/${action.recipe.id}/signatures`);
+  const bytes = await api.getBytes(fileHref, MAX_RECIPE_BYTES, signal);
+  const signatures = await api.getJson<{ signatures?: { format?: string; value?: string }[] }>(
+    sigHref,
+    signal,
+  );
+  if (!Array.isArray(signatures?.signatures)) {
+    throw new SoupError('SOUP_E_HTTP', `GET ${sigHref}: the answer has no "signatures" list`);
+  }
+  await writeFile(join(dir, RECIPE_FILE), bytes);
+  await writeFile(join(dir, SIGNATURES_FILE), JSON.stringify(signatures));
+  ctx.recipe = { id: action.recipe.id, name: action.recipe.name, version: action.recipe.version };
+  ctx.handling = {
+    download: action.handling?.download ?? 'forced',
+    update: action.handling?.update ?? 'forced',
+  };
+  const mw = action.maintenanceWindow;
+  ctx.maintenanceWindow =
+    mw === undefined
+      ? undefined
+      : {
+          ...(mw.nextStartAt === undefined ? {} : { nextStartAt: mw.nextStartAt }),
+          ...(parseDuration(mw.duration) === undefined ? {} : { durationMs: parseDuration(mw.duration) }),
+        };
+  if (links.feedback?.href !== undefined) ctx.feedbackUrl = links.feedback.href;
+  env.save();
+}

@@ -1,0 +1,61 @@
+/**
+ * The request pipeline: find-my-way routes every request to one handler; errors become the JSON error
+ * body (`ApiError` as is, SOUP_E_NOT_BUILT → 501, anything else → 500 logged with its stack).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import Router from 'find-my-way';
+import { isSoupError } from '../../lib/errors.js';
+import type { App, Ctx, Handler } from '../app.js';
+import { ApiError } from './errors.js';
+import { internalError, sendError } from './respond.js';
+import type { Route } from './route.js';
+
+export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+export function createListener(app: App, routes: Route[]): RequestListener {
+  const router = Router({ ignoreTrailingSlash: true, maxParamLength: 1024 });
+  const noop = () => undefined;
+  const handlers: Handler[] = [];
+  for (const r of routes) {
+    handlers.push(r.handler);
+    router.on(r.method, r.path, noop, { index: handlers.length - 1 });
+  }
+  return (req, res) => {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+    let found: ReturnType<typeof router.find>;
+    try {
+      found = router.find((req.method ?? 'GET') as Router.HTTPMethod, path);
+    } catch {
+      found = null;
+    }
+    const fail = (err: unknown) => {
+      if (err instanceof ApiError) {
+        if (err.status >= 500) app.log.error({ err }, 'request failed');
+        sendError(res, err);
+        return;
+      }
+      if (isSoupError(err, 'SOUP_E_NOT_BUILT')) {
+        sendError(res, new ApiError(501, 'soup.server.notBuilt', (err as Error).message));
+        return;
+      }
+      app.log.error({ err, method: req.method, path }, 'request failed');
+      sendError(res, internalError());
+    };
+    if (!found) {
+      req.resume();
+      fail(new ApiError(404, 'soup.request.notFound', `no resource ${req.method} ${path}`));
+      return;
+    }
+    const ctx: Ctx = { app, req, res, params: found.params, query };
+    const handler = handlers[(found.store as { index: number }).index] as Handler;
+    try {
+      const p = handler(ctx);
+      if (p) p.catch(fail);
+    } catch (err) {
+      fail(err);
+    }
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * Recipe resources on the Install API: `GET recipes/{id}/file` (the exact frozen bytes, ETag = quoted
+ * SHA-256), `GET recipes/{id}/signatures`, `GET|HEAD artifacts/{fileId}` (bytes of an artifact of a
+ * recipe visible to this gateway, ETag = quoted SHA-256). Only recipes visible to the gateway's scope.
+ */
+import { join } from 'node:path';
+import type { Ctx } from '../app.js';
+import { authenticateGateway } from '../auth/install-auth.js';
+import { visibleTo } from '../domain/lifecycle.js';
+import { findRecipe, type RecipeRow } from '../domain/recipe-store.js';
+import type { GatewayRow as TargetRow } from '../domain/targets.js';
+import { notFound } from '../http/errors.js';
+import { sendJson } from '../http/respond.js';
+import { get, head, type Route } from '../http/route.js';
+import { serveFile } from '../http/serve-file.js';
+import type { ArtifactRow } from '../mgmt/artifacts.js';
+import { signaturesOf } from '../mgmt/recipe-lifecycle.js';
+
+function visibleRecipe(ctx: Ctx, t: TargetRow): RecipeRow & { file: Buffer } {
+  const raw = ctx.params.recipeId ?? '';
+  const r = /^\d{1,15}$/.test(raw) ? findRecipe(ctx.app, Number(raw)) : undefined;
+  if (!r?.file || !visibleTo(r.lifecycle, t.scope))
+    throw notFound('recipe.notFound', `recipe ${raw} does not exist`);
+  return r as RecipeRow & { file: Buffer };
+}
+
+async function artifact(ctx: Ctx): Promise<void> {
+  const t = authenticateGateway(ctx, false);
+  const raw = ctx.params.fileId ?? '';
+  const id = /^\d{1,15}$/.test(raw) ? Number(raw) : -1;
+  const recipes = ctx.app.db
+    .prepare(
+      'SELECT r.lifecycle FROM recipe_artifacts ra JOIN recipes r ON r.id = ra.recipe_id WHERE ra.artifact_id = ?',
+    )
+    .all(id) as { lifecycle: RecipeRow['lifecycle'] }[];
+  const a = ctx.app.db.prepare('SELECT * FROM artifacts WHERE id = ?').get(id) as ArtifactRow | undefined;
+  if (!a?.stored || !recipes.some((r) => visibleTo(r.lifecycle, t.scope)))
+    throw notFound('artifact.notFound', `artifact ${raw} does not exist`);
+  await serveFile(ctx.req, ctx.res, {
+    path: join(ctx.app.artifactDir, String(a.id)),
+    size: a.size,
+    etag: `"${a.sha256}"`,
+    filename: a.filename,
+    lastModified: a.created_at,
+  });
+}
+
+export const installRecipeRoutes: Route[] = [
+  get('/:tenant/controller/v1/:controllerId/recipes/:recipeId/file', (ctx) => {
+    const t = authenticateGateway(ctx, false);
+    const r = visibleRecipe(ctx, t);
+    const etag = `"${r.file_sha256}"`;
+    const inm = ctx.req.headers['if-none-match'];
+    if (inm?.split(',').some((x) => x.trim() === etag)) {
+      ctx.res.writeHead(304, { etag });
+      ctx.res.end();
+      return;
+    }
+    ctx.res.writeHead(200, { 'content-type': 'application/json', 'content-length': r.file.length, etag });
+    ctx.res.end(r.file);
+  }),
+  get('/:tenant/controller/v1/:controllerId/recipes/:recipeId/signatures', (ctx) => {
+    const t = authenticateGateway(ctx, false);
+    const r = visibleRecipe(ctx, t);
+    sendJson(ctx.res, 200, { signatures: signaturesOf(ctx, r.id, true) });
+  }),
+  get('/:tenant/controller/v1/:controllerId/artifacts/:fileId', artifact),
+  head('/:tenant/controller/v1/:controllerId/artifacts/:fileId', artifact),
+];
