@@ -15,8 +15,9 @@
  *      200 → (re)start at 0 · 206 → Content-Range must start at the offset and total the declared size
  *      416 → part discarded, start again at 0 · 401 → auth.unauthorized(), one retry · 404/410 → fail
  *      408/429/5xx → retry after max(back-off, Retry-After)
- *   4. stream the body: bytes are written at their offset (batched up to 1 MiB, awaited: backpressure),
- *      hashed once written; more bytes than declared abort the attempt
+ *   4. stream the body (`body-stream.ts`): bytes fill 1 MiB buffers of the hasher's fixed pool, each is
+ *      written at its offset (awaited: backpressure), then hashed (`hasher.ts`: in a worker thread from
+ *      8 MiB on); a background data sync every 32 MiB; more bytes than declared abort the attempt
  *   5. complete → fsync, compare SHA-256, rename to dest, fsync the folder; mismatch → part discarded
  * Network faults (reset, truncation, no byte for `idleTimeoutMs`) keep the part file and resume. An attempt
  * that made no progress counts against `maxAttempts`; one that advanced the offset starts the count anew.
