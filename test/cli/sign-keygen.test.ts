@@ -107,5 +107,5 @@ describe('soup-agent keygen and sign', () => {
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stdout).toBe('');
     }
-  });
+  }, 120_000);
 });
