@@ -16,7 +16,7 @@ import type { Clock } from '../../lib/clock.js';
 import { oneLine } from '../../lib/errors.js';
 import type { StatusJson } from '../status.js';
 import type { ConsentRequest as PendingConsent } from '../steps/consent.js';
-import { type MqttLocalApi, type MqttLocalApiOptions, startMqttLocalApi } from './local-api.js';
+import type { MqttLocalApi, MqttLocalApiOptions } from './local-api.js';
 import type { ConsentResponse, LocalCommand } from './messages.js';
 
 export interface LocalApiBridgeOptions {
@@ -116,7 +116,8 @@ export function startLocalApiBridge(options: LocalApiBridgeOptions): LocalApiBri
   };
 
   const connecting = (async () => {
-    const connect = options.connect ?? startMqttLocalApi;
+    // the MQTT client is loaded only by daemons configured with a broker
+    const connect = options.connect ?? (await import('./local-api.js')).startMqttLocalApi;
     let warned = false;
     while (!both.aborted) {
       try {
