@@ -169,6 +169,27 @@ describe('e2e MQTT local API: run with mqtt configured, a real mosquitto', () =>
     expect(sha256(e.installed())).toBe(sha256(v2));
   }, 150_000);
 
+  it('an install command with a bundle that is not there is answered with an install event, nothing started', async () => {
+    const all = await subscriber(broker.url, `${base}/events`);
+    clients.push(all.client);
+    const missing = join(e.dir, 'no-such-bundle.tar');
+    await all.client.publishAsync(
+      `${base}/command`,
+      JSON.stringify({ command: 'install', bundle: missing }),
+      {
+        qos: 1,
+      },
+    );
+    const m = await until(
+      'an install event',
+      () => all.messages.find((x) => x.payload.includes('"type":"install"')),
+      20_000,
+    );
+    expect(JSON.parse(m.payload)).toMatchObject({ type: 'install', ok: false, bundle: missing });
+    expect(m.payload).toMatch(/cannot read .*no-such-bundle\.tar \(ENOENT\)/);
+    expect(e.status(config)).toMatchObject({ update: null });
+  }, 30_000);
+
   it('keeps running when the broker goes away', async () => {
     await broker.stop();
     await new Promise((r) => setTimeout(r, 2500));
