@@ -2,7 +2,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { notBuilt } from '../lib/errors.js';
+import { buildMcubootImage } from '../protocols/smp/mcuboot-image.js';
+import { buildSoupImage } from '../simulate/uds/image.js';
 
 export interface DemoImage {
   /** Module update definition name and the module's configured name. */
@@ -47,7 +48,35 @@ export async function buildDemoImages(
     size: rootfs.length,
     ...(await write(dir, 'gateway-rootfs-1.1.0.img', rootfs)),
   });
-  if (modules.smp) notBuilt('the demo SMP image');
-  if (modules.uds) notBuilt('the demo UDS image');
+  if (modules.smp) {
+    // an MCUboot image (header, payload, SHA-256 TLV) for the display MCU: test-booted, then confirmed
+    const image = buildMcubootImage({ version: '1.1.0', payload: randomBytes(48 * 1024) });
+    images.push({
+      module: 'display',
+      description: 'display MCU over serial (MCUmgr SMP), two slots: test, then confirm',
+      match: 'attributes.module-id==5000',
+      count: 'count==1',
+      handler: 'smp-image',
+      version: '1.1.0',
+      filename: 'display-1.1.0.mcuboot.bin',
+      size: image.length,
+      ...(await write(dir, 'display-1.1.0.mcuboot.bin', image)),
+    });
+  }
+  if (modules.uds) {
+    // a single-bank ECU image (SOUPIMG1 header + payload): flashed after the revertible modules
+    const image = buildSoupImage({ version: '2.1.0', payload: randomBytes(32 * 1024) });
+    images.push({
+      module: 'brake',
+      description: 'brake ECUs over CAN (UDS over ISO-TP), single bank: the point of no return',
+      match: 'attributes.module-id==4711 and attributes.hwVersion=in=(1.7,1.8,2.5)',
+      count: 'count=ge=1',
+      handler: 'uds-flash',
+      version: '2.1.0',
+      filename: 'brake-2.1.0.soupimg',
+      size: image.length,
+      ...(await write(dir, 'brake-2.1.0.soupimg', image)),
+    });
+  }
   return images;
 }

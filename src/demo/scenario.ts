@@ -228,9 +228,16 @@ async function followAction(
 ): Promise<{ id: string; status: string; result: string | null }> {
   const deadline = Date.now() + timeoutMs;
   let printed = 0;
+  let explained = '';
   while (Date.now() < deadline) {
     const actions = await mgmt.get<{ content: ActionView[] }>(`systems/${CONTROLLER_ID}/actions`);
     const action = actions.content.find((a) => a.status !== 'canceled');
+    if (!action) {
+      // say why nothing happens yet: no report, or a report the recipe does not match
+      const why = await whyNoAction(mgmt);
+      if (why !== explained) print(`    waiting: ${why}`);
+      explained = why;
+    }
     if (action) {
       for (const fb of action.feedback.slice(printed)) {
         const details = fb.status?.details?.join('; ') ?? '';
@@ -245,6 +252,19 @@ async function followAction(
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new SoupError('SOUP_E_DEMO', `the system update did not finish within ${timeoutMs / 1000} s`);
+}
+
+async function whyNoAction(mgmt: ManagementClient): Promise<string> {
+  const system = await mgmt.get<{
+    lastReport: { modules: { name: string; status?: string }[] } | null;
+    matchedRecipe: { id: string | number } | null;
+  }>(`systems/${CONTROLLER_ID}`);
+  if (!system.lastReport) return 'no system report from the gateway yet';
+  const unreachable = system.lastReport.modules.filter((m) => m.status === 'unreachable').map((m) => m.name);
+  if (unreachable.length > 0)
+    return `the gateway reports unreachable modules (${unreachable.join(', ')}): no recipe matches`;
+  if (!system.matchedRecipe) return 'the system report matches no released recipe';
+  return `recipe ${system.matchedRecipe.id} matches; the action is being opened`;
 }
 
 async function sha256File(path: string): Promise<string> {
