@@ -61,7 +61,7 @@ describe('uds-flash handler over SLCAN on a pty', () => {
       progress(cnt, of);
       if (cnt >= 5000) ac.abort(new Error('shutdown'));
     };
-    await expect(handler.transfer(job, ctx)).rejects.toThrow();
+    await expect(handler.transfer(job, ctx)).rejects.toMatchObject({ code: 'SOUP_E_CANCELLED' });
     const saved = rig.checkpoint.get('cp') as { acknowledged: number };
     expect(saved.acknowledged).toBeGreaterThanOrEqual(5000);
     expect(saved.acknowledged).toBeLessThan(job.image.size);
