@@ -429,3 +429,41 @@ describe('management API', () => {
     });
   });
 });
+
+describe('tags', () => {
+  it('distribution set and target tags: CRUD and assignment', async () => {
+    const h = await startHarness();
+    try {
+      const { setId } = await makeSet(h, 'tagged', '1', Buffer.from('t'));
+      const tag = (
+        await h.mgmt('modules').post('distributionsettags', [{ name: 'stable', colour: '#00ff00' }])
+      ).json[0];
+      expect(tag).toMatchObject({ name: 'stable', colour: '#00ff00', createdBy: 'modules' });
+      expect((await h.mgmt('modules').post('distributionsettags', [{ name: 'stable' }])).status).toBe(409);
+      expect(
+        (await h.mgmt('modules').post(`distributionsettags/${tag.id}/assigned`, [{ id: setId }])).status,
+      ).toBe(200);
+      expect(
+        (await h.mgmt('modules').post(`distributionsettags/${tag.id}/assigned`, [{ id: 424242 }])).status,
+      ).toBe(404);
+      expect((await h.mgmt().get(`distributionsettags/${tag.id}/assigned`)).json.content).toEqual([
+        { id: setId },
+      ]);
+      await h.mgmt('systems').post('targets', [{ controllerId: 'tg' }]);
+      const ttag = (await h.mgmt('systems').post('targettags', [{ name: 'lab' }])).json[0];
+      expect((await h.mgmt('modules').post('targettags', [{ name: 'x' }])).status).toBe(403);
+      await h.mgmt('systems').post(`targettags/${ttag.id}/assigned`, [{ id: 'tg' }]);
+      expect((await h.mgmt().get(`targettags/${ttag.id}/assigned`)).json.content).toEqual([
+        { controllerId: 'tg' },
+      ]);
+      expect((await h.mgmt('systems').del(`targettags/${ttag.id}/assigned/tg`)).status).toBe(204);
+      expect(
+        (await h.mgmt('systems').put(`targettags/${ttag.id}`, { description: 'the lab' })).json.description,
+      ).toBe('the lab');
+      expect((await h.mgmt('systems').del(`targettags/${ttag.id}`)).status).toBe(204);
+      expect((await h.mgmt().get(`targettags/${ttag.id}`)).status).toBe(404);
+    } finally {
+      await h.stop();
+    }
+  });
+});

@@ -8,7 +8,7 @@
  */
 import type { TLSSocket } from 'node:tls';
 import type { Ctx } from '../app.js';
-import { findTarget, insertTarget, type TargetRow } from '../domain/targets.js';
+import { findGateway, type GatewayRow, insertTarget } from '../domain/targets.js';
 import { tenantValue } from '../domain/tenant-config.js';
 import { notFound, unauthorized } from '../http/errors.js';
 import { sameSecret, sha256Hex } from './secret.js';
@@ -26,7 +26,7 @@ function peerCn(ctx: Ctx): string | undefined {
   return Array.isArray(cn) ? cn[0] : cn;
 }
 
-export function authenticateGateway(ctx: Ctx, write: boolean): TargetRow {
+export function authenticateGateway(ctx: Ctx, write: boolean): GatewayRow {
   checkTenant(ctx);
   const { app } = ctx;
   const cid = ctx.params.controllerId ?? '';
@@ -36,7 +36,7 @@ export function authenticateGateway(ctx: Ctx, write: boolean): TargetRow {
   const secret = space < 0 ? '' : header.slice(space + 1).trim();
   let credential: string;
   let mayRegister = tenantValue(app, 'autoRegister');
-  let target = findTarget(app, cid);
+  let target = findGateway(app, cid);
   switch (scheme.toLowerCase()) {
     case 'targettoken':
       if (!target || !sameSecret(target.security_token, secret)) throw unauthorized('invalid target token');
@@ -75,7 +75,7 @@ export function authenticateGateway(ctx: Ctx, write: boolean): TargetRow {
     if (!/^[^\s/\\?#%]{1,256}$/.test(cid))
       throw notFound('target.notFound', `controller id ${cid} is not valid`);
     insertTarget(app, { controllerId: cid }, credential);
-    target = findTarget(app, cid) as TargetRow;
+    target = findGateway(app, cid) as GatewayRow;
   }
   app.rateLimiter.hit(credential, cid, write);
   return target;

@@ -37,6 +37,29 @@ export function findTarget(app: App, controllerId: string): TargetRow | undefine
     | undefined;
 }
 
+/** What the Install API needs of a target on every request: few columns, cheap to read per poll. */
+export type GatewayRow = Pick<
+  TargetRow,
+  | 'id'
+  | 'controller_id'
+  | 'security_token'
+  | 'scope'
+  | 'attributes'
+  | 'last_poll_at'
+  | 'address'
+  | 'report_requested'
+  | 'auto_confirm'
+>;
+
+export function findGateway(app: App, controllerId: string): GatewayRow | undefined {
+  return app.db
+    .prepare(
+      `SELECT id, controller_id, security_token, scope, attributes, last_poll_at, address, report_requested, auto_confirm
+       FROM targets WHERE controller_id = ?`,
+    )
+    .get(controllerId) as GatewayRow | undefined;
+}
+
 export function newToken(): string {
   return randomBytes(16).toString('hex');
 }

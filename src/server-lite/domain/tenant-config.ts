@@ -127,12 +127,26 @@ export function isTenantKey(key: string): key is TenantKey {
   return (TENANT_KEYS as string[]).includes(key);
 }
 
+/** Parsed values per app, read once; `forgetTenantValues` after every write. */
+const cache = new WeakMap<App, Map<TenantKey, unknown>>();
+
+export function forgetTenantValues(app: App): void {
+  cache.delete(app);
+}
+
 export function tenantValue<K extends TenantKey>(app: App, key: K): TenantConfig[K] {
+  let values = cache.get(app);
+  if (!values) {
+    values = new Map();
+    cache.set(app, values);
+  }
+  if (values.has(key)) return values.get(key) as TenantConfig[K];
   const row = app.db.prepare('SELECT value FROM tenant_config WHERE key = ?').get(key) as
     | { value: string }
     | undefined;
-  if (row) return JSON.parse(row.value) as TenantConfig[K];
-  return defaults(app)[key];
+  const value = row ? (JSON.parse(row.value) as TenantConfig[K]) : defaults(app)[key];
+  values.set(key, value);
+  return value;
 }
 
 export function tenantIsDefault(app: App, key: TenantKey): boolean {

@@ -10,7 +10,7 @@ import type { Ctx } from '../app.js';
 import { authenticateGateway } from '../auth/install-auth.js';
 import { type ActionRow, findAction } from '../domain/actions.js';
 import { type MaintenanceWindow, windowState } from '../domain/maintenance-window.js';
-import type { TargetRow } from '../domain/targets.js';
+import type { GatewayRow as TargetRow } from '../domain/targets.js';
 import { readJson } from '../http/body.js';
 import { notFound } from '../http/errors.js';
 import { sendJson } from '../http/respond.js';

@@ -8,7 +8,7 @@ import type { Ctx } from '../app.js';
 import { authenticateGateway } from '../auth/install-auth.js';
 import { visibleTo } from '../domain/lifecycle.js';
 import { findRecipe, type RecipeRow } from '../domain/recipe-store.js';
-import type { TargetRow } from '../domain/targets.js';
+import type { GatewayRow as TargetRow } from '../domain/targets.js';
 import { notFound } from '../http/errors.js';
 import { sendJson } from '../http/respond.js';
 import { get, head, type Route } from '../http/route.js';

@@ -7,7 +7,7 @@ import { authenticateGateway } from '../auth/install-auth.js';
 import { type ActionRow, findAction } from '../domain/actions.js';
 import { type MaintenanceWindow, windowState } from '../domain/maintenance-window.js';
 import { findRecipe } from '../domain/recipe-store.js';
-import type { TargetRow } from '../domain/targets.js';
+import type { GatewayRow as TargetRow } from '../domain/targets.js';
 import { readJson } from '../http/body.js';
 import { notFound } from '../http/errors.js';
 import { sendJson } from '../http/respond.js';

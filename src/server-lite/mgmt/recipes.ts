@@ -190,6 +190,24 @@ export const recipeRoutes: Route[] = [
     })();
     sendEmpty(ctx.res, 204);
   }),
+  get('/rest/v1/recipes/:id/matchedSystems', (ctx) => {
+    requireRole(ctx, 'READ');
+    const r = loadRecipe(ctx);
+    const rows = ctx.app.db
+      .prepare(
+        `SELECT t.controller_id FROM recipe_matches m JOIN targets t ON t.id = m.target_id WHERE m.recipe_id = ?
+         ORDER BY t.controller_id`,
+      )
+      .all(r.id) as { controller_id: string }[];
+    sendJson(
+      ctx.res,
+      200,
+      page(
+        rows.map((x) => ({ controllerId: x.controller_id })),
+        ctx.query,
+      ),
+    );
+  }),
   post('/rest/v1/recipes/:id/validate', (ctx) => {
     const user = requireRole(ctx, 'SYSTEM_RESPONSIBLE');
     const r = ctx.app.db.transaction(() => {

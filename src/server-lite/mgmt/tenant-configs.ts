@@ -4,6 +4,7 @@ import { requireRole } from '../auth/basic.js';
 import { allows } from '../auth/roles.js';
 import { runMatchJob } from '../domain/match-job.js';
 import {
+  forgetTenantValues,
   isTenantKey,
   TENANT_KEYS,
   TENANT_SCHEMAS,
@@ -56,6 +57,7 @@ export const tenantConfigRoutes: Route[] = [
            last_modified_by = excluded.last_modified_by, last_modified_at = excluded.last_modified_at`,
         )
         .run(key, JSON.stringify(body.value), ...created(user.name, now));
+      forgetTenantValues(ctx.app);
       // version properties change how every recipe compares: match again
       if (key === 'soup.systemreport.version.property.names') runMatchJob(ctx.app, null, user.name);
     })();
@@ -65,6 +67,7 @@ export const tenantConfigRoutes: Route[] = [
     requireRole(ctx, 'ADMIN');
     const key = keyOf(ctx);
     ctx.app.db.prepare('DELETE FROM tenant_config WHERE key = ?').run(key);
+    forgetTenantValues(ctx.app);
     sendEmpty(ctx.res, 204);
   }),
 ];

@@ -29,8 +29,19 @@ type DatabaseConstructor = new (file: string, options?: { fileMustExist?: boolea
 const require = createRequire(import.meta.url);
 const BetterSqlite = require('better-sqlite3') as DatabaseConstructor;
 
+/** Opens the database in WAL mode; `prepare` caches statements by their SQL (they are reusable). */
 export function openSqlite(file: string): Database {
   const db = new BetterSqlite(file);
+  const prepare = db.prepare.bind(db);
+  const cache = new Map<string, Statement>();
+  db.prepare = (sql: string) => {
+    let st = cache.get(sql);
+    if (!st) {
+      st = prepare(sql);
+      cache.set(sql, st);
+    }
+    return st;
+  };
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
