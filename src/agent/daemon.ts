@@ -123,6 +123,28 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       store.set('report.sentHash', hash);
       log.info({ modules: report.modules.length, forced: force }, 'system report sent');
     };
+    // one delivery at a time, in order; a request while one runs makes it run once more
+    let delivering: Promise<void> | undefined;
+    let again = false;
+    const deliver = (): Promise<void> => {
+      if (delivering !== undefined) {
+        again = true;
+        return delivering;
+      }
+      delivering = (async () => {
+        try {
+          do {
+            again = false;
+            await flushOutbox(store, api, log, signal);
+          } while (again && !signal.aborted);
+        } catch (err) {
+          log.warn({ err: oneLine(err) }, 'feedback delivery failed');
+        } finally {
+          delivering = undefined;
+        }
+      })();
+      return delivering;
+    };
     const trust = async (): Promise<Jwks> => JSON.parse(await readFile(config.trust.keys, 'utf8')) as Jwks;
     const runner = new UpdateRunner({
       config,
@@ -135,11 +157,13 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       inventory,
       sendReport: (s) => sendReport(s),
       trust,
+      onFeedback: () => void deliver(),
       limits: { stepAttempts: config.update.stepAttempts, maxResumes: config.update.maxResumes },
     });
     runner.recoverOnStart();
 
     const wakeup = new Wakeup(clock);
+    const handledCancels = new Set<string>();
     control = await serveControl(config.dataDir, async (request: ControlRequest): Promise<ControlAnswer> => {
       switch (request.command) {
         case 'ping':
@@ -200,7 +224,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
         );
         const rootLinks = root._links ?? {};
         await sendReport(signal, rootLinks.systemReport !== undefined);
-        await flushOutbox(store, api, log, signal);
+        await deliver();
         if (rootLinks.cancelAction !== undefined) await handleCancel(rootLinks.cancelAction);
         if (runner.current === undefined) startOffered(rootLinks);
         backoff.reset();
@@ -215,9 +239,13 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
         log.warn({ err: oneLine(err), retryInMs: waitMs }, 'poll failed');
       }
       if (runner.current !== undefined) {
+        const stopWatch = new AbortController();
+        const watching = watchWhileRunning(stopWatch.signal, Math.max(waitMs, 1000));
         const progress = await runner.advance(signal);
+        stopWatch.abort();
+        await watching;
         try {
-          await flushOutbox(store, api, log, signal);
+          await deliver();
         } catch (err) {
           log.warn({ err: oneLine(err) }, 'feedback delivery failed');
         }
@@ -232,28 +260,15 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       const cancel = await api.getJson<{ id: string; cancelAction?: { stopId?: string } }>(link.href, signal);
       const stopId = String(cancel.cancelAction?.stopId ?? idOfLink(link));
       const current = runner.current;
-      const cancelFeedback = `${link.href.split('?')[0]}/feedback`;
       if (current !== undefined && current.ctx.actionId === stopId) {
-        if (runner.cancel(link.href)) {
-          log.info({ actionId: stopId }, 'cancel accepted');
-          return;
+        if (handledCancels.has(link.href)) return;
+        handledCancels.add(link.href);
+        const answer = runner.requestCancel(link.href);
+        log.info({ actionId: stopId, answer }, 'cancel requested by the server');
+        if (answer === 'refused') {
+          runner.refuseCancelNow(link.href);
+          await deliver();
         }
-        const id = feedbackIdFor(config.server.controllerId, stopId, 'cancel-rejected');
-        store.enqueue({
-          feedbackId: id,
-          actionId: stopId,
-          url: cancelFeedback,
-          body: JSON.stringify({
-            timestamp: clock.now(),
-            status: {
-              execution: 'rejected',
-              result: { finished: 'none' },
-              details: ['past the point of no return: the update rolls forward'],
-            },
-          }),
-          createdAt: clock.now(),
-        });
-        log.warn({ actionId: stopId }, 'cancel refused: past the point of no return');
         return;
       }
       // nothing of ours runs for it: the cancel succeeded trivially
@@ -261,14 +276,36 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       store.enqueue({
         feedbackId: id,
         actionId: stopId,
-        url: cancelFeedback,
+        url: `${link.href.split('?')[0]}/feedback`,
         body: JSON.stringify({
           timestamp: clock.now(),
           status: { execution: 'closed', result: { finished: 'success' }, details: ['nothing was running'] },
         }),
         createdAt: clock.now(),
       });
-      await flushOutbox(store, api, log, signal);
+      await deliver();
+    }
+
+    /** While a step runs, keeps polling so a cancel request is seen (and the server sees us alive). */
+    async function watchWhileRunning(stop: AbortSignal, everyMs: number): Promise<void> {
+      const both = AbortSignal.any([signal, stop]);
+      while (!both.aborted) {
+        try {
+          await clock.sleep(everyMs, both);
+        } catch {
+          return;
+        }
+        try {
+          const root = await api.rootPoll(both);
+          store.set('backend.lastPollAt', new Date(clock.now()).toISOString());
+          store.set('backend.lastPollOk', true);
+          const cancelLink = root._links?.cancelAction;
+          if (cancelLink !== undefined) await handleCancel(cancelLink);
+          await deliver();
+        } catch (err) {
+          if (!both.aborted) log.debug({ err: oneLine(err) }, 'poll during a step failed');
+        }
+      }
     }
 
     function startOffered(rootLinks: Record<string, Link | undefined>): void {

@@ -50,6 +50,9 @@ export interface LastResult {
 export class UpdateRunner {
   private state: ActiveState | undefined;
   private ctx: ActionContext | undefined;
+  /** A cancel accepted but not yet applied (the step in progress is being interrupted). */
+  private cancelHref: string | undefined;
+  private stepAbort: AbortController | undefined;
 
   constructor(private readonly deps: EngineDeps) {
     const row = deps.store.loadAction<ActiveState, ActionContext>();
@@ -104,37 +107,89 @@ export class UpdateRunner {
     this.enter({ ...INITIAL });
   }
 
-  /** A cancel request from the server: true when accepted (at a safe point), false after the point of no return. */
-  cancel(cancelHref: string): boolean {
-    if (this.state === undefined || this.ctx === undefined) return false;
+  /**
+   * A cancel request from the server (DDI cancelAction). Accepted while the current step allows it
+   * (before the point of no return): the step in progress is interrupted at its next safe point and the
+   * machine takes the cancel event. Refused after the point of no return.
+   */
+  requestCancel(cancelHref: string): 'accepted' | 'refused' {
+    if (this.state === undefined || this.ctx === undefined) return 'refused';
+    if (transition(this.state, { type: 'cancel' }, this.deps.limits) === undefined) return 'refused';
+    this.cancelHref = cancelHref;
+    this.stepAbort?.abort();
+    return 'accepted';
+  }
+
+  /** Applies a pending cancel to the current state; false when the state no longer allows it. */
+  private applyCancel(): boolean {
+    const href = this.cancelHref;
+    if (href === undefined || this.state === undefined || this.ctx === undefined) return false;
+    this.cancelHref = undefined;
     const next = transition(this.state, { type: 'cancel' }, this.deps.limits);
-    if (next === undefined) return false;
-    this.ctx.cancelHref = cancelHref;
-    if (next.step === 'idle') return true;
+    if (next === undefined || next.step === 'idle') {
+      this.refuseCancel(href);
+      return false;
+    }
+    this.ctx.cancelHref = href;
+    this.deps.log.info(
+      { actionId: this.ctx.actionId, from: this.state.step, to: next.step },
+      'cancel accepted',
+    );
     this.enter(next);
     return true;
+  }
+
+  /** Answers a cancel that came after the point of no return. */
+  refuseCancelNow(href: string): void {
+    if (this.ctx !== undefined) this.refuseCancel(href);
+  }
+
+  private refuseCancel(href: string): void {
+    const ctx = this.ctx as ActionContext;
+    const now = this.deps.clock.now();
+    const feedbackId = feedbackIdFor(this.deps.config.server.controllerId, ctx.actionId, 'cancel-rejected');
+    this.deps.store.enqueue({
+      feedbackId,
+      actionId: ctx.actionId,
+      url: `${href.split('?')[0]}/feedback`,
+      body: JSON.stringify({
+        ...(ctx.kind === 'system' ? { feedbackId } : {}),
+        timestamp: now,
+        status: {
+          execution: 'rejected',
+          result: { finished: 'none' },
+          details: ['past the point of no return: the update rolls forward'],
+        },
+      }),
+      createdAt: now,
+    });
+    this.deps.log.warn({ actionId: ctx.actionId }, 'cancel refused: past the point of no return');
   }
 
   /** Runs steps until the action ends, waits, or the signal stops the agent. */
   async advance(signal: AbortSignal): Promise<Advance> {
     while (this.state !== undefined && this.ctx !== undefined) {
       if (signal.aborted) return { finished: false };
+      if (this.cancelHref !== undefined && this.applyCancel()) continue;
       const state = this.state;
-      const env = this.env(signal);
+      this.stepAbort = new AbortController();
+      const env = this.env(AbortSignal.any([signal, this.stepAbort.signal]));
       let result: Waiting;
       try {
         result = await this.perform(state, env);
       } catch (err) {
-        if (signal.aborted || isSoupError(err, 'SOUP_E_CANCELLED')) {
-          if (signal.aborted) return { finished: false };
-        }
+        if (signal.aborted) return { finished: false };
+        if (this.cancelHref !== undefined && this.applyCancel()) continue;
         this.deps.log.warn({ step: state.step, attempt: state.attempt, err: oneLine(err) }, 'step failed');
         result = {
           type: 'fail',
           reason: `${state.step}: ${oneLine(err)}`,
           retryable: isSoupError(err) ? err.retryable : false,
         };
+      } finally {
+        this.stepAbort = undefined;
       }
+      if (this.cancelHref !== undefined && state.step !== 'reporting' && this.applyCancel()) continue;
       if (result.type === 'wait') return { finished: false, waitMs: result.ms };
       if (state.step === 'reporting') {
         this.finish(state.outcome);
@@ -274,6 +329,7 @@ export class UpdateRunner {
       });
     });
     this.state = next;
+    this.deps.onFeedback?.();
   }
 
   /** Final feedback, last result and installed recipe, and the end of the action: one transaction. */

@@ -68,7 +68,10 @@ export async function runSimulate(file: string): Promise<void> {
       ? err
       : new SoupError('SOUP_E_SIMULATE', `simulate: ${(err as Error).message}`);
   }
-  for (const m of started) {
+  const byName = new Map(started.map((m) => [m.name, m]));
+  for (const entry of config.modules) {
+    const m = byName.get(entry.name);
+    if (!m) continue;
     const line: Record<string, string> = { name: m.name, protocol: m.protocol, path: m.path };
     if (m.txId !== undefined) line.txId = m.txId;
     if (m.rxId !== undefined) line.rxId = m.rxId;

@@ -4,8 +4,9 @@
  *   prepare   read the image's MCUboot header + SHA-256 TLV (version must be the recipe's); image state
  *             read: remember the running image (to check a revert) and whether the module is MCUboot
  *             serial recovery
- *   transfer  MCUmgr parameters → chunk size; upload (group 1 cmd 1) to the secondary slot (serial
- *             recovery: the primary), resuming at the `off` the module acknowledges; progress is
+ *   transfer  MCUmgr parameters → chunk size (buf_size) and requests in flight (buf_count - 1, ≤ 3);
+ *             upload (group 1 cmd 1) to the secondary slot (serial recovery: the primary, one at a
+ *             time), resuming at the `off` the module acknowledges; progress is
  *             checkpointed every 64 KiB; then image state must list the image
  *   activate  image state write {hash, confirm:false} (test) → OS reset → echo until it answers
  *             (serial recovery: reset → echo)
@@ -23,7 +24,14 @@
 import { open } from 'node:fs/promises';
 import { isSoupError, SoupError } from '../lib/errors.js';
 import type { ModuleConfig, SerialModuleConfig } from '../lib/module-config.js';
-import { activeSlot, hex, type ImageSlotState, SmpClient, uploadChunkSize } from '../protocols/smp/client.js';
+import {
+  activeSlot,
+  hex,
+  type ImageSlotState,
+  SmpClient,
+  uploadChunkSize,
+  uploadWindow,
+} from '../protocols/smp/client.js';
 import { readMcubootImageInfo, sameVersion } from '../protocols/smp/mcuboot-image.js';
 import type { Handler, HandlerContext, HandlerJob } from './types.js';
 
@@ -133,6 +141,8 @@ export function createSmpImageHandler(options: SmpImageHandlerOptions = {}): Han
             {
               sha: Buffer.from(job.image.sha256, 'hex'),
               chunkSize,
+              // requests in flight keep the wire busy while the module writes flash
+              window: uploadWindow(params),
               startOff: cp.off,
               signal: ctx.signal,
               onProgress: (off, len) => {

@@ -1,7 +1,11 @@
 /**
  * Where a JSON text is broken, as a byte offset (`JSON.parse` messages give a character position only
- * sometimes). Called only after `JSON.parse` has failed; scans the UTF-8 bytes iteratively (no recursion,
- * so deeply nested input cannot overflow the stack) and reports the first fault. Owner: recipe.
+ * sometimes). Scans the UTF-8 bytes iteratively (no recursion, so deeply nested input cannot overflow
+ * the stack) and reports the first fault.
+ *
+ * It also refuses a key that appears twice in one object: `JSON.parse` keeps the last, other parsers
+ * (SWUpdate's among them) may keep the first, and a signed file must mean one thing to every reader.
+ * Owner: recipe.
  */
 
 export interface JsonSyntaxFault {
@@ -9,6 +13,7 @@ export interface JsonSyntaxFault {
   message: string;
 }
 
+const decoder = new TextDecoder();
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
@@ -110,11 +115,15 @@ class Scanner {
     }
   }
 
-  /** A member key and its colon, positioned at the value. */
-  key(): void {
+  /** A member key (must be new in `seen`) and its colon, positioned at the value. */
+  key(seen: Set<string>): void {
     this.ws();
     if (this.b[this.pos] !== QUOTE) this.fail(`expected a property name, ${this.describe()}`);
+    const start = this.pos;
     this.string();
+    const name = JSON.parse(decoder.decode(this.b.subarray(start, this.pos))) as string;
+    if (seen.has(name)) throw new Fault(start, `duplicate key ${JSON.stringify(name)}`);
+    seen.add(name);
     this.ws();
     this.expect(0x3a);
   }
@@ -122,6 +131,7 @@ class Scanner {
   scan(): void {
     if (this.b[0] === 0xef && this.b[1] === 0xbb && this.b[2] === 0xbf) this.pos = 3; // UTF-8 BOM, as TextDecoder
     const open: number[] = []; // the closing byte of every open container
+    const keys: Set<string>[] = []; // the keys seen so far in every open object
     for (;;) {
       // a value
       this.ws();
@@ -134,7 +144,10 @@ class Scanner {
           this.pos++;
         } else {
           open.push(close);
-          if (close === 0x7d) this.key();
+          if (close === 0x7d) {
+            keys.push(new Set());
+            this.key(keys.at(-1)!);
+          }
           continue;
         }
       } else if (c === QUOTE) this.string();
@@ -154,19 +167,19 @@ class Scanner {
         const d = this.b[this.pos];
         if (d === close) {
           this.pos++;
-          open.pop();
+          if (open.pop() === 0x7d) keys.pop();
           continue;
         }
         if (d !== 0x2c) this.fail(`expected ',' or '${String.fromCharCode(close)}', ${this.describe()}`);
         this.pos++;
-        if (close === 0x7d) this.key();
+        if (close === 0x7d) this.key(keys.at(-1)!);
         break;
       }
     }
   }
 }
 
-/** The first syntax fault of `bytes` as JSON, or null when it is well-formed. */
+/** The first syntax fault of `bytes` as JSON (or duplicate key), or null when it is well-formed. */
 export function jsonSyntaxFault(bytes: Uint8Array): JsonSyntaxFault | null {
   try {
     new Scanner(bytes).scan();

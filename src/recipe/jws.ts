@@ -216,6 +216,8 @@ export async function verifyDetached(
   trust: Jwks,
 ): Promise<VerifyOutcome> {
   if (signatures.length === 0) return { ok: false, reasons: ['no signatures'] };
+  if (!Array.isArray(trust?.keys))
+    return { ok: false, reasons: ['trust store is not a JWKS: no keys array'] };
   const reasons: string[] = [];
   for (const [i, compact] of signatures.entries()) {
     const label = `signature ${i + 1}`;
@@ -226,7 +228,7 @@ export async function verifyDetached(
       reasons.push(`${label}: ${(err as Error).message}`);
       continue;
     }
-    const candidates = (trust.keys ?? []).filter((k) => k.kid === header.kid);
+    const candidates = trust.keys.filter((k) => typeof k === 'object' && k !== null && k.kid === header.kid);
     if (candidates.length === 0) {
       reasons.push(`${label}: kid ${header.kid} is not in the trust store`);
       continue;

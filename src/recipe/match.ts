@@ -14,8 +14,8 @@ import { Query } from 'mingo';
 import { SoupError } from '../lib/errors.js';
 import { naturalCompare } from './natural.js';
 import { findOperatorFault } from './operators.js';
+import { rewriteContext, rewriteOperators } from './query-rewrite.js';
 import type { MongoQuery, RecipeFile, RecipeFileImage, ReportedModule } from './types.js';
-import { naturalContext, rewriteVersionOperators } from './version-operators.js';
 
 /** One module update definition: an `images[]` entry (with `image`) or a `_noImage[]` entry. */
 export interface MatchDefinition {
@@ -50,6 +50,8 @@ interface CompiledDefinition {
   readonly residual: Query | null;
   readonly count: Query;
   readonly countMemo: Map<number, boolean>;
+  /** `{"$gte":1}`: for the reason when the count does not hold. */
+  readonly countText: string;
 }
 
 interface Compiled extends CompiledRecipe {
@@ -59,6 +61,8 @@ interface Compiled extends CompiledRecipe {
   readonly byValue: ReadonlyMap<string, readonly CompiledDefinition[]>;
   /** Definitions without the indexed equality: candidates for every module. */
   readonly unindexed: readonly CompiledDefinition[];
+  /** Scratch space reused by every matchSystem call (synchronous, so never shared by two at once). */
+  readonly scratch: { counts: Int32Array; assigned: CompiledDefinition[]; ambiguous: CompiledDefinition[] };
 }
 
 /** `images` then `_noImage`, in file order. */
@@ -105,8 +109,26 @@ function equalityOf(term: MongoQuery, versionProperties: ReadonlySet<string>): [
   return null;
 }
 
+/**
+ * The conjunction of `terms` as one document (`{a: …, b: {$gte: …, $lt: …}}`) when no operator repeats on a
+ * field, so mingo compiles one flat list of predicates; otherwise `$and`.
+ */
+function conjunction(terms: MongoQuery[]): MongoQuery {
+  if (terms.length === 1) return terms[0]!;
+  const merged: Record<string, unknown> = {};
+  for (const term of terms) {
+    const [field, cond] = Object.entries(term)[0]!;
+    if (field.startsWith('$')) return { $and: terms };
+    const ops = typeof cond === 'object' && cond !== null ? (cond as Record<string, unknown>) : { $eq: cond };
+    const existing = merged[field] as Record<string, unknown> | undefined;
+    if (existing && Object.keys(ops).some((op) => op in existing)) return { $and: terms };
+    merged[field] = { ...existing, ...ops };
+  }
+  return merged;
+}
+
 function compileQuery(query: MongoQuery, versionProperties: ReadonlySet<string>): Query {
-  return new Query(rewriteVersionOperators(query, versionProperties), { context: naturalContext });
+  return new Query(rewriteOperators(query, versionProperties), { context: rewriteContext });
 }
 
 /** Picks the field most definitions pin with an equality (ties: the first seen). */
@@ -146,14 +168,15 @@ export function compileRecipe(definitions: MatchDefinition[], versionProperties:
     const terms = termLists[position]!;
     const pinned = terms.findIndex((t) => equalityOf(t, versions)?.[0] === indexField);
     const rest = pinned >= 0 ? terms.filter((_, i) => i !== pinned) : terms;
-    const residual =
-      rest.length === 0 ? null : compileQuery(rest.length === 1 ? rest[0]! : { $and: rest }, versions);
+    const residual = rest.length === 0 ? null : compileQuery(conjunction(rest), versions);
     const entry: CompiledDefinition = {
       position,
       definition,
       residual,
-      count: compileQuery(definition.matchCount, versions),
+      // counts are numbers: mingo's own operators, no rewrite
+      count: new Query(definition.matchCount, { context: rewriteContext }),
       countMemo: new Map(),
+      countText: JSON.stringify(definition.matchCount.count ?? definition.matchCount),
     };
     if (pinned >= 0) {
       const value = equalityOf(terms[pinned]!, versions)![1];
@@ -172,6 +195,7 @@ export function compileRecipe(definitions: MatchDefinition[], versionProperties:
     indexField,
     byValue,
     unindexed,
+    scratch: { counts: new Int32Array(compiled.length), assigned: [], ambiguous: [] },
   };
   return recipe;
 }
@@ -185,19 +209,37 @@ function countHolds(def: CompiledDefinition, count: number): boolean {
   return holds;
 }
 
-/** The definitions (file order) whose match the module satisfies. */
-function candidatesFor(recipe: Compiled, module: ReportedModule): CompiledDefinition[] {
-  const found: CompiledDefinition[] = [];
+/**
+ * The first definition (file order) whose match the module satisfies, or null; `ambiguous` gets every
+ * one when more than one does. No allocation on the common paths: this runs per module per recipe.
+ */
+function definitionFor(
+  recipe: Compiled,
+  module: ReportedModule,
+  ambiguous: CompiledDefinition[],
+): CompiledDefinition | null {
   const attributes = module.attributes;
-  if (recipe.indexField !== null) {
-    const value = attributes[recipe.indexField];
-    const pinned = value === undefined ? undefined : recipe.byValue.get(value);
-    if (pinned) for (const d of pinned) if (d.residual === null || d.residual.test(attributes)) found.push(d);
+  let first: CompiledDefinition | null = null;
+  let many = false;
+  const value = recipe.indexField === null ? undefined : attributes[recipe.indexField];
+  const pinned = value === undefined ? undefined : recipe.byValue.get(value);
+  for (let list = 0; list < 2; list++) {
+    const candidates = list === 0 ? pinned : recipe.unindexed;
+    if (candidates === undefined) continue;
+    for (const d of candidates) {
+      if (d.residual !== null && !d.residual.test(attributes)) continue;
+      if (first === null) {
+        first = d;
+        continue;
+      }
+      if (!many) ambiguous.push(first);
+      many = true;
+      ambiguous.push(d);
+    }
   }
-  const before = found.length;
-  for (const d of recipe.unindexed) if (d.residual === null || d.residual.test(attributes)) found.push(d);
-  if (before > 0 && found.length > before) found.sort((a, b) => a.position - b.position);
-  return found;
+  if (!many) return first;
+  ambiguous.sort((a, b) => a.position - b.position);
+  return null;
 }
 
 function asCompiled(recipe: CompiledRecipe): Compiled {
@@ -205,37 +247,90 @@ function asCompiled(recipe: CompiledRecipe): Compiled {
   return recipe as Compiled;
 }
 
-/** Unreachable, unmatched or ambiguous modules and failed counts each give one reason. */
+/**
+ * Gives each module its definition and checks the counts. With `reasons` null it stops at the first
+ * fault (the match job's hot path); with an array it collects every fault there. Returns the
+ * definition per module when all is well, else null.
+ */
+function assign(
+  recipe: Compiled,
+  modules: ReportedModule[],
+  reasons: string[] | null,
+): CompiledDefinition[] | null {
+  let ok = true;
+  for (const m of modules) {
+    if (m.status !== 'unreachable') continue;
+    if (reasons === null) return null;
+    reasons.push(`unreachable module ${m.name}`);
+    ok = false;
+  }
+  if (!ok) return null; // an unreachable module says it all
+  const { counts, assigned, ambiguous } = recipe.scratch;
+  counts.fill(0);
+  if (ambiguous.length > 0) ambiguous.length = 0;
+  for (let i = 0; i < modules.length; i++) {
+    const module = modules[i]!;
+    const d = definitionFor(recipe, module, ambiguous);
+    if (d !== null) {
+      assigned[i] = d;
+      counts[d.position]!++;
+      continue;
+    }
+    if (reasons === null) return null;
+    ok = false;
+    if (ambiguous.length === 0) {
+      reasons.push(`unmatched module ${module.name}`);
+    } else {
+      reasons.push(`ambiguous module ${module.name} (${ambiguous.map((a) => a.definition.name).join(', ')})`);
+      ambiguous.length = 0;
+    }
+  }
+  for (const def of recipe.compiled) {
+    const count = counts[def.position]!;
+    if (countHolds(def, count)) continue;
+    if (reasons === null) return null;
+    ok = false;
+    reasons.push(`count of ${def.definition.name} is ${count}, needs ${def.countText}`);
+  }
+  return ok ? assigned : null; // valid until the next call: copy what you keep
+}
+
+/**
+ * A failed match whose reasons are worked out on first read (a prototype getter: cheap to create,
+ * which a match job does millions of times). `JSON.stringify` includes the reasons.
+ */
+class Mismatch {
+  readonly matched = false as const;
+  #reasons: string[] | undefined;
+  readonly #recipe: Compiled;
+  readonly #modules: ReportedModule[];
+
+  constructor(recipe: Compiled, modules: ReportedModule[]) {
+    this.#recipe = recipe;
+    this.#modules = modules;
+  }
+
+  get reasons(): string[] {
+    if (this.#reasons === undefined) {
+      this.#reasons = [];
+      assign(this.#recipe, this.#modules, this.#reasons);
+    }
+    return this.#reasons;
+  }
+
+  toJSON(): { matched: false; reasons: string[] } {
+    return { matched: false, reasons: this.reasons };
+  }
+}
+
+/**
+ * Unreachable, unmatched or ambiguous modules and failed counts each give one reason. The reasons are
+ * worked out when first read: a match job that only needs the verdict never pays for them.
+ */
 export function matchSystem(recipe: CompiledRecipe, modules: ReportedModule[]): MatchResult {
   const compiled = asCompiled(recipe);
-  const unreachable = modules.filter((m) => m.status === 'unreachable');
-  if (unreachable.length > 0) {
-    return { matched: false, reasons: unreachable.map((m) => `unreachable module ${m.name}`) };
-  }
-  const reasons: string[] = [];
-  const assigned: CompiledDefinition[] = [];
-  const counts = new Array<number>(compiled.compiled.length).fill(0);
-  for (const module of modules) {
-    const found = candidatesFor(compiled, module);
-    const only = found[0];
-    if (only === undefined) {
-      reasons.push(`unmatched module ${module.name}`);
-    } else if (found.length > 1) {
-      reasons.push(`ambiguous module ${module.name} (${found.map((d) => d.definition.name).join(', ')})`);
-    } else {
-      assigned.push(only);
-      counts[only.position]!++;
-    }
-  }
-  for (const def of compiled.compiled) {
-    const count = counts[def.position]!;
-    if (!countHolds(def, count)) {
-      reasons.push(
-        `count of ${def.definition.name} is ${count}, needs ${JSON.stringify(def.definition.matchCount.count)}`,
-      );
-    }
-  }
-  if (reasons.length > 0) return { matched: false, reasons };
+  const assigned = assign(compiled, modules, null);
+  if (assigned === null) return new Mismatch(compiled, modules);
   return {
     matched: true,
     assignments: modules.map((module, i) => {

@@ -129,5 +129,9 @@ export function parseRecipeFile(bytes: Uint8Array): RecipeFile {
     const detail = fault ? `at byte ${fault.offset}: ${fault.message}` : (err as Error).message;
     throw schemaError(`recipe file is not valid JSON ${detail}`);
   }
+  // well-formed: the scan can only find a duplicate key now
+  const duplicate = jsonSyntaxFault(bytes);
+  if (duplicate)
+    throw schemaError(`recipe file is not valid JSON at byte ${duplicate.offset}: ${duplicate.message}`);
   return validateRecipeFile(value);
 }

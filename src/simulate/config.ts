@@ -34,7 +34,12 @@ export interface SimulateConfig {
 }
 
 const attributes = { type: 'object', additionalProperties: { type: 'string' } };
-const hexId = { type: 'string', pattern: '^0[xX][0-9a-fA-F]+$' };
+const hexId = {
+  anyOf: [
+    { type: 'string', pattern: '^(0[xX])?[0-9a-fA-F]+$' },
+    { type: 'integer', minimum: 0 },
+  ],
+};
 
 const smpFault = {
   type: 'object',
@@ -74,6 +79,7 @@ export const smpModuleSchema = {
   },
 };
 
+/** The shape only; the UDS simulator (`simulate/uds/config.ts`) checks values and names key paths. */
 const udsModuleSchema = {
   type: 'object',
   required: ['protocol', 'name', 'link', 'txId', 'rxId'],
@@ -82,44 +88,22 @@ const udsModuleSchema = {
     name: { type: 'string', minLength: 1 },
     link: {
       type: 'object',
-      required: ['slcan'],
-      properties: { slcan: { type: 'string', minLength: 1 }, bitrate: { type: 'integer', minimum: 1 } },
+      properties: {
+        slcan: { type: 'string', minLength: 1 },
+        memory: { type: 'string', minLength: 1 },
+        bitrate: { type: 'integer', minimum: 1 },
+      },
+      anyOf: [{ required: ['slcan'] }, { required: ['memory'] }],
     },
     txId: hexId,
     rxId: hexId,
     serialNumber: { type: 'string' },
-    dids: {
-      type: 'object',
-      propertyNames: { pattern: '^[0-9a-fA-F]{4}$' },
-      additionalProperties: { type: 'string' },
-    },
+    dids: { type: 'object' },
     image: { type: 'string' },
-    security: {
-      type: 'object',
-      required: ['level', 'key'],
-      properties: { level: { type: 'integer', minimum: 1 }, key: { type: 'string' } },
-    },
-    memory: {
-      type: 'object',
-      properties: { address: hexId, size: { type: 'integer', minimum: 1 } },
-    },
+    security: { type: 'object', required: ['level', 'key'] },
+    memory: { type: 'object' },
     maxBlockLength: { type: 'integer', minimum: 3 },
-    faults: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['type'],
-        properties: {
-          type: {
-            enum: ['drop-frame', 'corrupt-frame', 'stall', 'disconnect', 'reboot', 'refuse-boot', 'nrc'],
-          },
-          atOffset: { type: 'integer', minimum: 0 },
-          atRequest: { type: 'integer', minimum: 1 },
-          count: { type: 'integer', minimum: 1 },
-          durationMs: { type: 'integer', minimum: 0 },
-        },
-      },
-    },
+    faults: { type: 'array', items: { type: 'object', required: ['type'] } },
   },
 };
 
@@ -163,6 +147,8 @@ export function describeError(e: ErrorObject, prefix = ''): string {
       return `${path(keyPath(e.instancePath))}: unknown key "${String(e.params.additionalProperty)}"`;
     case 'enum':
       return `${path(keyPath(e.instancePath))}: must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'anyOf':
+      return `${path(keyPath(e.instancePath))}: ${e.instancePath.endsWith('/link') ? 'needs "slcan": <path> or "memory": <name>' : 'has the wrong type'}`;
     case 'discriminator':
       return `${path(keyPath(e.instancePath, 'protocol'))}: must be "smp" or "uds"`;
     default:
@@ -173,7 +159,9 @@ export function describeError(e: ErrorObject, prefix = ''): string {
 /** Validates a parsed simulate config file; throws SOUP_E_CONFIG with `<source>: <key path>: <what>`. */
 export function parseSimulateConfig(value: unknown, source = 'simulate config'): SimulateConfig {
   if (!validateConfig(value)) {
-    const e = validateConfig.errors?.[0];
+    const errors = validateConfig.errors ?? [];
+    // for anyOf, the failed branches come first; the anyOf error says what is wanted
+    const e = errors.find((x) => x.keyword === 'anyOf') ?? errors[0];
     throw new SoupError('SOUP_E_CONFIG', `${source}: ${e ? describeError(e) : 'invalid'}`);
   }
   const names = new Set<string>();

@@ -565,4 +565,70 @@ describe('update engine: failures, revert, roll forward, crash recovery', () => 
     expect(readFileSync(r.target, 'utf8')).toBe('old image');
     expect(sha256(Buffer.from('x'))).toHaveLength(64);
   });
+
+  it('cancel at a safe point: the running transfer stops, revertible modules revert, the cancel is confirmed', async () => {
+    const { createRawfileHandler } = await import('../../src/handlers/rawfile.js');
+    const first = await rig();
+    const target = first.target;
+    await first.backend.close();
+    let entered: () => void = () => {};
+    const inTransfer = new Promise<void>((r) => {
+      entered = r;
+    });
+    const base = createRawfileHandler();
+    const slow = (): Handler => ({
+      ...base,
+      type: 'slow',
+      transfer: async (j, c) => {
+        await base.transfer(j, c);
+        entered();
+        // a long transfer that stops at its next safe point when asked
+        await new Promise<void>((_, reject) =>
+          c.signal.addEventListener(
+            'abort',
+            () => reject(new SoupError('SOUP_E_CANCELLED', 'transfer interrupted')),
+            { once: true },
+          ),
+        );
+      },
+    });
+    const r = await rig({
+      local: [
+        {
+          name: 'gateway',
+          gateway: true,
+          handler: 'slow',
+          target,
+          attributes: { 'module-id': 'gw', swVersion: '1.0.0' },
+        },
+      ],
+      handlers: { slow },
+    });
+    await r.publish([gatewayImage(randomBytes(5000), 'slow')]);
+    const runner = r.runner();
+    r.start(runner);
+    const done = runner.advance(new AbortController().signal);
+    await inTransfer;
+    expect(runner.requestCancel(`${r.backend.url}${BASE}/cancelAction/17`)).toBe('accepted');
+    expect(await done).toEqual({ finished: true });
+    await r.flush();
+    expect(r.backend.cancelFeedback.at(-1)?.status).toMatchObject({
+      execution: 'closed',
+      result: { finished: 'success' },
+    });
+    expect(r.backend.feedback.some((f) => f.phase === 'reverting')).toBe(true);
+    expect(readFileSync(target, 'utf8')).toBe('old image');
+    expect(existsSync(`${target}.soup-new`)).toBe(false);
+    expect(r.store.get('lastResult')).toMatchObject({ finished: 'canceled' });
+  });
+
+  it('cancel after the point of no return is refused and the update rolls forward', async () => {
+    const r = await rig();
+    await r.publish([gatewayImage(randomBytes(1000))]);
+    const runner = r.runner();
+    r.start(runner);
+    r.store.saveAction('17', { step: 'transfer-forward', attempt: 0 }, runner.current!.ctx, 0, true);
+    const again = r.runner();
+    expect(again.requestCancel(`${r.backend.url}${BASE}/cancelAction/17`)).toBe('refused');
+  });
 });

@@ -39,6 +39,9 @@ export interface FakeBackend {
   reports: SystemReport[];
   /** Distinct feedback, in arrival order. */
   feedback: Feedback[];
+  /** The server wants the action cancelled (cancelAction link). */
+  cancelRequested: boolean;
+  cancelFeedback: Feedback[];
   /** Every POST, duplicates included. */
   posts: number;
   requests: string[];
@@ -63,6 +66,8 @@ export async function startFakeBackend(): Promise<FakeBackend> {
     sleep: '00:00:01',
     reports: [],
     feedback: [],
+    cancelRequested: false,
+    cancelFeedback: [],
     posts: 0,
     requests: [],
     close: () => new Promise<void>((r) => server.close(() => r())),
@@ -123,6 +128,15 @@ export async function startFakeBackend(): Promise<FakeBackend> {
       res.setHeader('etag', `"${createHash('sha256').update(bytes).digest('hex')}"`);
       res.setHeader('content-length', String(bytes.length));
       return res.end(bytes);
+    }
+    if (req.method === 'GET' && path === `${BASE}/cancelAction/${a.id}`) {
+      return json(200, { id: a.id, cancelAction: { stopId: a.id } });
+    }
+    if (req.method === 'POST' && path === `${BASE}/cancelAction/${a.id}/feedback`) {
+      const fb = JSON.parse(await readBody(req)) as Feedback;
+      state.cancelFeedback.push(fb);
+      if (fb.status.execution === 'closed') state.closed = true;
+      return json(200);
     }
     if (req.method === 'POST' && path === `${BASE}/systemUpdate/${a.id}/feedback`) {
       state.posts++;

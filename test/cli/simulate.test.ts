@@ -48,6 +48,20 @@ describe('soup-agent simulate', () => {
             image: '1.0.0',
             faults: [{ type: 'disconnect', atOffset: 65536, count: 1 }],
           },
+          {
+            protocol: 'uds',
+            name: 'brake',
+            link: { slcan: join(dir, 'can0'), bitrate: 500000 },
+            txId: '0x7e8',
+            rxId: '0x7e0',
+            serialNumber: 'SN-778812',
+            dids: { F187: '1337', F193: '1.7' },
+            image: '2.0.1',
+            security: { level: 1, key: 'xor:0xA5A5A5A5' },
+            memory: { address: '0x08000000', size: 1048576 },
+            maxBlockLength: 4095,
+            faults: [],
+          },
           { protocol: 'smp', name: 'boot', link: { pty: join(dir, 'boot') }, mode: 'serial-recovery' },
         ],
       }),
@@ -62,6 +76,7 @@ describe('soup-agent simulate', () => {
     }
     expect(lines).toEqual([
       { name: 'display', protocol: 'smp', path: join(dir, 'display') },
+      { name: 'brake', protocol: 'uds', path: join(dir, 'can0'), txId: '0x7e8', rxId: '0x7e0' },
       { name: 'boot', protocol: 'smp', path: join(dir, 'boot') },
       { ready: true },
     ]);
@@ -93,6 +108,13 @@ describe('soup-agent simulate', () => {
     );
     expect((await exited(run(['simulate', '-c', file]))).stderr).toBe(
       `soup-agent: ${file}: modules[0]: unknown key "fault"\n`,
+    );
+    await writeFile(
+      file,
+      JSON.stringify({ modules: [{ protocol: 'uds', name: 'b', link: {}, txId: 1, rxId: 2 }] }),
+    );
+    expect((await exited(run(['simulate', '-c', file]))).stderr).toBe(
+      `soup-agent: ${file}: modules[0].link: needs "slcan": <path> or "memory": <name>\n`,
     );
     await writeFile(file, JSON.stringify({ modules: [{ protocol: 'can', name: 'd' }] }));
     expect((await exited(run(['simulate', '-c', file]))).stderr).toBe(

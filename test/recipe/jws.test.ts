@@ -272,6 +272,15 @@ describe('verifyDetached rejects attacks', () => {
     );
   });
 
+  it('a trust store that is not a JWKS trusts nothing', async () => {
+    const { privateJwk } = keysOf('ES256');
+    const jws = await signDetached(payload, privateJwk);
+    expect(await reasonsFor([jws], {} as Jwks)).toEqual(['trust store is not a JWKS: no keys array']);
+    expect(await reasonsFor([jws], { keys: [null as never, 'x' as never] })).toEqual([
+      `signature 1: kid ${privateJwk.kid} is not in the trust store`,
+    ]);
+  });
+
   it('never imports private members from the trust store', async () => {
     const { privateJwk } = keysOf('ES256');
     // a trust store that (wrongly) holds the private JWK still verifies, with its public half

@@ -130,6 +130,19 @@ describe('matchSystem', () => {
     expect(reasonsOf(result)).toEqual(['unreachable module brake']);
   });
 
+  it('gives the reasons when read, also through JSON', () => {
+    const result = matchSystem(recipe, [mod('radio', { 'module-id': '8000' })]);
+    expect(result.matched).toBe(false);
+    expect(JSON.parse(JSON.stringify(result))).toEqual({
+      matched: false,
+      reasons: [
+        'unmatched module radio',
+        'count of brake is 0, needs {"$gte":1}',
+        'count of gateway is 0, needs {"$eq":1}',
+      ],
+    });
+  });
+
   it('refuses a module that no definition takes', () => {
     const result = matchSystem(recipe, [
       mod('gw', { 'module-id': 'gw' }),
@@ -178,6 +191,28 @@ describe('matchSystem', () => {
     expect(outcomes).toEqual(expected);
   });
 
+  it('evaluates any whitelisted count query, $in/$nin/$ne and $and included', () => {
+    const counts: [MatchDefinition['matchCount'], boolean[]][] = [
+      [{ count: { $in: [0, 2] } }, [true, false, true]],
+      [{ count: { $nin: [1] } }, [true, false, true]],
+      [{ count: { $ne: 1 } }, [true, false, true]],
+      [{ count: { $eq: 1 } }, [false, true, false]],
+      [{ count: 2 } as never, [false, false, true]],
+      [{ $and: [{ count: { $gte: 1 } }, { count: { $lte: 1 } }] } as never, [false, true, false]],
+    ];
+    for (const [matchCount, expected] of counts) {
+      const r = compileRecipe([{ name: 'x', match: { 'module-id': '1' }, matchCount }], VERSIONS);
+      const outcomes = [0, 1, 2].map(
+        (n) =>
+          matchSystem(
+            r,
+            Array.from({ length: n }, (_, i) => mod(`x${i}`, { 'module-id': '1' })),
+          ).matched,
+      );
+      expect([matchCount, outcomes]).toEqual([matchCount, expected]);
+    }
+  });
+
   it('compares version properties in natural order with every operator', () => {
     const cases: [string, string, boolean][] = [
       ['attributes.hwVersion=lt=1.10', '1.9', true], // plain string compare would say "1.9" > "1.10"
@@ -209,6 +244,35 @@ describe('matchSystem', () => {
     expect(matchSystem(r, [mod('m', { partNumber: '1.0' })]).matched).toBe(true);
     const eq = compileRecipe([def('x', 'attributes.partNumber==1.2', 'count>=0')], VERSIONS);
     expect(matchSystem(eq, [mod('m', { partNumber: '01.2' })]).matched).toBe(false);
+  });
+
+  it('tests =in= / =out= on other properties as plain strings', () => {
+    const r = compileRecipe(
+      [def('x', 'attributes.partNumber=in=(A-1,A-2);attributes.region=out=(eu,us)', 'count>=0')],
+      VERSIONS,
+    );
+    expect(matchSystem(r, [mod('m', { partNumber: 'A-2', region: 'cn' })]).matched).toBe(true);
+    expect(matchSystem(r, [mod('m', { partNumber: 'A-02', region: 'cn' })]).matched).toBe(false);
+    expect(matchSystem(r, [mod('m', { partNumber: 'A-1', region: 'eu' })]).matched).toBe(false);
+    expect(matchSystem(r, [mod('m', { partNumber: 'A-1' })]).matched).toBe(true);
+  });
+
+  it('evaluates several constraints on one field and repeated fields', () => {
+    const r = compileRecipe(
+      [
+        def(
+          'x',
+          'attributes.hwVersion=ge=1.9;attributes.hwVersion<1.10.1;attributes.hwVersion!=1.10',
+          'count>=0',
+        ),
+      ],
+      VERSIONS,
+    );
+    expect(
+      ['1.8', '1.9', '1.10', '1.10.0', '1.10.1'].map(
+        (hw) => matchSystem(r, [mod('m', { hwVersion: hw })]).matched,
+      ),
+    ).toEqual([false, true, false, true, false]);
   });
 
   it('lets $ne and $nin hold for a module lacking the attribute, no other operator', () => {

@@ -193,6 +193,28 @@ describe('recipe file schema', () => {
     expect(msg).toContain(message);
   });
 
+  it('refuses a key that appears twice in one object (readers could disagree on its value)', () => {
+    const text = JSON.stringify(exampleRecipeFile()).replace(
+      '"version":"2.1.0"',
+      '"version":"2.1.0","version":"9.9.9"',
+    );
+    const at = Buffer.from(text.slice(0, text.indexOf('"version":"9.9.9"'))).length;
+    expect(schemaErrorOf(() => parseRecipeFile(bytes(text)))).toBe(
+      `recipe file is not valid JSON at byte ${at}: duplicate key "version"`,
+    );
+    // an escaped spelling of the same key is the same key
+    const escaped = '{"a": {"k": 1, "\u006b": 2}}';
+    expect(schemaErrorOf(() => parseRecipeFile(bytes(escaped)))).toBe(
+      'recipe file is not valid JSON at byte 15: duplicate key "k"',
+    );
+    // the same key in different objects is fine
+    expect(
+      schemaErrorOf(() =>
+        parseRecipeFile(bytes('{"a": {"k": 1}, "b": {"k": 2}, "c": [{"k": 1}, {"k": 2}]}')),
+      ),
+    ).toBe('_recipe: is required');
+  });
+
   it('survives very deep nesting in a broken file', () => {
     const msg = schemaErrorOf(() => parseRecipeFile(bytes('['.repeat(200_000))));
     expect(msg).toContain('at byte 200000');

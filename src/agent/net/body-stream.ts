@@ -11,6 +11,11 @@
  *   - responses that may end by closing: the parser is never paused; above MAX_UNPAUSED bytes queued the
  *     request is aborted with a retryable `ReceiveOverflow` (the caller resumes with a Range request).
  * Memory stays bounded either way.
+ *
+ * Received bytes are copied at once into recycled 256 KiB slabs, so undici's socket buffers die young
+ * (queued socket buffers would survive scavenges, reach the old generation and pile up as resident memory
+ * until a full GC). The body yields views into those slabs: a view is valid until the next step of the
+ * iteration; copy what you keep.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
@@ -19,6 +24,16 @@ const HIGH_WATER = 1024 * 1024;
 const LOW_WATER = 256 * 1024;
 const MAX_UNPAUSED = 16 * 1024 * 1024;
 const MAX_DRAIN = 1024 * 1024;
+const SLAB = 256 * 1024;
+const KEEP_FREE_SLABS = 6;
+
+interface Slab {
+  buf: Buffer;
+  /** Bytes received into the slab. */
+  write: number;
+  /** Bytes handed to the consumer. */
+  read: number;
+}
 
 export interface StreamRequest {
   url: string;
@@ -34,7 +49,10 @@ export interface StreamRequest {
 export interface StreamResponse {
   statusCode: number;
   headers: IncomingHttpHeaders;
-  /** The body, chunk by chunk; iterate once. Leaving the loop early aborts the request. */
+  /**
+   * The body, chunk by chunk; iterate once. Each chunk is a view valid until the next step of the loop.
+   * Leaving the loop early aborts the request.
+   */
   body: AsyncIterable<Buffer>;
   /** Reads and drops a small body (keeps the connection), aborts a large one. */
   dump(): Promise<void>;
@@ -67,7 +85,8 @@ export function requestStream(dispatcher: Dispatcher, req: StreamRequest): Promi
     let started = false;
     let pausable = true;
     let queued = 0;
-    const queue: Buffer[] = [];
+    const slabs: Slab[] = [];
+    const freeSlabs: Buffer[] = [];
     let ended = false;
     let failure: Error | undefined;
     let wake: (() => void) | undefined;
@@ -80,15 +99,40 @@ export function requestStream(dispatcher: Dispatcher, req: StreamRequest): Promi
     req.signal?.addEventListener('abort', onAbort, { once: true });
     const settle = () => req.signal?.removeEventListener('abort', onAbort);
 
+    const receive = (chunk: Buffer) => {
+      let at = 0;
+      while (at < chunk.length) {
+        let tail = slabs.at(-1);
+        if (tail === undefined || tail.write === tail.buf.length) {
+          tail = { buf: freeSlabs.pop() ?? Buffer.allocUnsafeSlow(SLAB), write: 0, read: 0 };
+          slabs.push(tail);
+        }
+        const n = chunk.copy(tail.buf, tail.write, at);
+        tail.write += n;
+        at += n;
+      }
+      queued += chunk.length;
+    };
+
     async function* body(): AsyncGenerator<Buffer> {
       let finished = false;
+      let done: Buffer | undefined;
       try {
         for (;;) {
-          const chunk = queue.shift();
-          if (chunk !== undefined) {
-            queued -= chunk.length;
+          // the consumer is through with the previous view: its slab may be reused
+          if (done !== undefined && freeSlabs.length < KEEP_FREE_SLABS) freeSlabs.push(done);
+          done = undefined;
+          const head = slabs[0];
+          if (head !== undefined && head.read < head.write) {
+            const view = head.buf.subarray(head.read, head.write);
+            head.read = head.write;
+            queued -= view.length;
+            if (head.read === head.buf.length) {
+              slabs.shift();
+              done = head.buf;
+            }
             if (controller?.paused && queued <= LOW_WATER) controller.resume();
-            yield chunk;
+            yield view;
             continue;
           }
           if (failure) throw failure;
@@ -129,8 +173,7 @@ export function requestStream(dispatcher: Dispatcher, req: StreamRequest): Promi
         });
       },
       onResponseData(c, chunk) {
-        queue.push(chunk);
-        queued += chunk.length;
+        receive(chunk);
         if (pausable) {
           if (queued >= HIGH_WATER && !c.paused) c.pause();
         } else if (queued > MAX_UNPAUSED) {

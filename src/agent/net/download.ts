@@ -23,7 +23,6 @@
  * A finished download of the wrong length or hash is discarded and fetched once more from 0
  * (`integrityRetries`), then fails with SOUP_E_DOWNLOAD / SOUP_E_HASH.
  */
-import { createReadStream } from 'node:fs';
 import {
   type FileHandle,
   mkdir,
@@ -74,10 +73,9 @@ export interface DownloadResult {
   resumedFrom: number;
 }
 
-const BATCH_BYTES = 1024 * 1024;
+const SYNC_EVERY = 32 * 1024 * 1024;
 /** From this size on, hashing runs in a worker thread beside receiving and writing. */
 const WORKER_HASH_FROM = 8 * 1024 * 1024;
-const READ_CHUNK = 1024 * 1024;
 /** Whatever the progress, no download makes more requests than this. */
 const HARD_ATTEMPT_CAP = 1000;
 const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1000, capMs: 30_000, jitter: 0.2 };
@@ -295,9 +293,17 @@ class Download {
     const hash = this.newHasher();
     let offset = 0;
     await this.fs(0, 're-read the partial file', async () => {
-      for await (const chunk of createReadStream(this.part, { highWaterMark: READ_CHUNK })) {
-        offset += (chunk as Buffer).length;
-        await hash.update(chunk as Buffer);
+      const fh = await open(this.part, 'r');
+      try {
+        for (;;) {
+          const buffer = await hash.acquire();
+          const { bytesRead } = await fh.read(buffer, 0, buffer.length, offset);
+          hash.submit(buffer, bytesRead);
+          offset += bytesRead;
+          if (bytesRead === 0) break;
+        }
+      } finally {
+        await fh.close();
       }
     });
     return { offset, hash, validator: meta.validator };
@@ -385,36 +391,54 @@ class Download {
     return this.stream(res.body, part);
   }
 
-  /** Writes the body at the part's offset; the hash covers exactly the bytes on disk. */
+  /**
+   * Writes the body at the part's offset through the hasher's buffers (filled, written, then hashed):
+   * the hash covers exactly the bytes on disk.
+   */
   private async stream(body: AsyncIterable<Buffer>, part: PartState): Promise<PartState> {
     const { req } = this;
     const fh = await this.fs(part.offset, 'open the partial file', () => open(this.part, 'r+'));
-    let batch: Buffer[] = [];
-    let batched = 0;
+    let buffer: Buffer | undefined;
+    let filled = 0;
+    // Write-back while receiving: a data sync every SYNC_EVERY bytes, in the background, so the final
+    // fsync is short and dirty pages do not pile up on a small gateway.
+    let syncing: Promise<void> | undefined;
+    let unsynced = 0;
     const flush = async () => {
-      if (batched === 0) return;
-      const chunks = batch;
-      const n = batched;
-      batch = [];
-      batched = 0;
-      const bytes = Buffer.allocUnsafeSlow(n);
-      let at = 0;
-      for (const chunk of chunks) at += chunk.copy(bytes, at);
-      await this.fs(part.offset, 'write the partial file', () => writeAll(fh, bytes, part.offset));
+      if (buffer === undefined || filled === 0) return;
+      const full = buffer;
+      const n = filled;
+      buffer = undefined;
+      filled = 0;
+      await this.fs(part.offset, 'write the partial file', () => writeAll(fh, full, n, part.offset));
       part.offset += n;
-      // after the write: the hash covers exactly the bytes on disk; `bytes` moves to the hasher
-      await this.fs(part.offset, 'hash the received bytes', () => part.hash.update(bytes));
+      unsynced += n;
+      if (unsynced >= SYNC_EVERY && syncing === undefined) {
+        unsynced = 0;
+        syncing = fh
+          .datasync()
+          .catch(() => undefined) // the final fsync reports what matters
+          .finally(() => {
+            syncing = undefined;
+          });
+      }
+      await this.fs(part.offset, 'hash the received bytes', async () => part.hash.submit(full, n));
       req.onProgress?.(part.offset, req.size);
     };
     try {
       try {
         for await (const chunk of body) {
-          if (part.offset + batched + chunk.length > req.size) {
+          if (part.offset + filled + chunk.length > req.size) {
             throw new Integrity(`the server sent more bytes than the declared ${req.size}`);
           }
-          batch.push(chunk);
-          batched += chunk.length;
-          if (batched >= BATCH_BYTES) await flush();
+          let used = 0;
+          while (used < chunk.length) {
+            buffer ??= await this.fs(part.offset, 'hash the received bytes', () => part.hash.acquire());
+            const n = chunk.copy(buffer, filled, used);
+            filled += n;
+            used += n;
+            if (filled === buffer.length) await flush();
+          }
         }
       } catch (err) {
         if (err instanceof Integrity || err instanceof SoupError) throw err;
@@ -424,6 +448,7 @@ class Download {
       }
       await flush();
     } finally {
+      await syncing;
       await fh.close().catch(() => undefined);
     }
     return part;
@@ -452,10 +477,10 @@ class Download {
   }
 }
 
-async function writeAll(fh: FileHandle, bytes: Buffer, position: number): Promise<void> {
+async function writeAll(fh: FileHandle, bytes: Buffer, length: number, position: number): Promise<void> {
   let done = 0;
-  while (done < bytes.length) {
-    const { bytesWritten } = await fh.write(bytes, done, bytes.length - done, position + done);
+  while (done < length) {
+    const { bytesWritten } = await fh.write(bytes, done, length - done, position + done);
     done += bytesWritten;
   }
 }

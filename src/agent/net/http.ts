@@ -146,7 +146,7 @@ export class HttpClient {
             detail: { status: res.statusCode, url: redactUrl(url) },
           });
         }
-        chunks.push(chunk);
+        chunks.push(Buffer.from(chunk)); // the view is reused after this step
       }
       return { status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) };
     } catch (err) {

@@ -27,6 +27,8 @@ export interface EngineDeps {
   /** The trust store (`trust.keys`). */
   trust: () => Promise<Jwks>;
   limits: Limits;
+  /** Called after feedback was put in the outbox (the daemon delivers it now, in the background). */
+  onFeedback?: () => void;
 }
 
 export interface StepEnv extends EngineDeps {

@@ -4,7 +4,8 @@
  * One `MemoryCanBus` is one wire; `attach()` gives each node its own FrameBus endpoint. A frame sent by
  * one endpoint reaches every other endpoint (never its sender), in send order. With `bitrate` set the
  * wire is paced: each frame occupies the bus for its bit time (`frame-timing.ts`), frames queue behind
- * each other on the one wire, and `send` resolves when the frame has been delivered (transmit done).
+ * each other on the one wire, and `send` resolves once the frame is queued within `txLeadMs` of its
+ * turn (a controller's transmit queue).
  * Without `bitrate` delivery is immediate (next microtask), for logic tests.
  *
  * The pacing keeps a virtual "wire free at" time, so a late timer does not slow the average rate: a
@@ -18,6 +19,12 @@ import type { CanFrame, FrameBus } from './types.js';
 export interface MemoryBusOptions {
   /** Bits per second; frames are paced at their bit time. Omit for an unpaced bus. */
   bitrate?: number;
+  /**
+   * How far ahead of the wire a sender may run (ms) on a paced bus: `send` resolves once its frame is
+   * due within this window, as a controller's transmit queue does. Late timers are then absorbed by
+   * frames already queued instead of leaving the wire idle. Default 5 ms.
+   */
+  txLeadMs?: number;
   /** Whether endpoints accept CAN FD frames (default true). */
   fd?: boolean;
   clock?: Clock;
@@ -39,6 +46,7 @@ export class MemoryCanBus {
   readonly bitrate: number | undefined;
   readonly fd: boolean;
   private readonly clock: Clock;
+  private readonly txLeadMs: number;
   private readonly endpoints = new Set<Endpoint>();
   private readonly queue: Pending[] = [];
   private wireFreeAt = 0;
@@ -50,6 +58,7 @@ export class MemoryCanBus {
     this.bitrate = options.bitrate;
     this.fd = options.fd ?? true;
     this.clock = options.clock ?? systemClock;
+    this.txLeadMs = options.txLeadMs ?? 5;
   }
 
   /** A new node on this wire. */
@@ -65,20 +74,24 @@ export class MemoryCanBus {
   }
 
   /** @internal */
-  enqueue(from: Endpoint, frame: CanFrame): Promise<void> {
-    return new Promise((resolve) => {
-      let due = 0;
-      if (this.bitrate !== undefined) {
-        const start = Math.max(this.clock.now(), this.wireFreeAt);
-        due = start + frameMillis(frame, this.bitrate);
-        this.wireFreeAt = due;
-      }
+  async enqueue(from: Endpoint, frame: CanFrame): Promise<void> {
+    let due = 0;
+    if (this.bitrate !== undefined) {
+      const start = Math.max(this.clock.now(), this.wireFreeAt);
+      due = start + frameMillis(frame, this.bitrate);
+      this.wireFreeAt = due;
+    }
+    const delivered = new Promise<void>((resolve) => {
       this.queue.push({ from, frame: copyFrame(frame), due, done: resolve });
-      if (!this.pumping) {
-        this.pumping = true;
-        queueMicrotask(() => void this.pump());
-      }
     });
+    if (!this.pumping) {
+      this.pumping = true;
+      queueMicrotask(() => void this.pump());
+    }
+    if (this.bitrate === undefined) return delivered;
+    // transmit queue: resolve once the frame is due within the lead window
+    const wait = due - this.txLeadMs - this.clock.now();
+    if (wait >= 1) await this.clock.sleep(Math.floor(wait));
   }
 
   private async pump(): Promise<void> {

@@ -26,7 +26,11 @@ export interface SlcanOptions {
   commandTimeoutMs?: number;
   /** Pace `send` at the bitrate (default true). */
   pace?: boolean;
+  /** How far ahead of the wire `send` may run, in ms (the adapter's buffer; default 20). */
+  txLeadMs?: number;
 }
+
+const ENCODER = new TextEncoder();
 
 interface Subscription {
   filter: (frame: CanFrame) => boolean;
@@ -45,6 +49,9 @@ export class SlcanBus implements FrameBus {
   private opened = false;
   private closed = false;
   private wireFreeAt = 0;
+  private writeError: SoupError | null = null;
+  private outgoing = '';
+  private flushScheduled = false;
   private readonly offData: () => void;
   private readonly offClose: () => void;
 
@@ -176,10 +183,36 @@ export class SlcanBus implements FrameBus {
       due = start + frameMillis(frame, this.options.bitrate);
       this.wireFreeAt = due;
     }
-    await this.stream.write(new TextEncoder().encode(line));
+    if (this.writeError) throw this.writeError;
     this.stats.framesOut++;
-    const wait = due - this.clock.now();
+    if (this.options.pace === false) {
+      await this.stream.write(ENCODER.encode(line));
+      return;
+    }
+    this.queueLine(line);
+    const wait = due - (this.options.txLeadMs ?? 20) - this.clock.now();
     if (wait >= 1) await this.clock.sleep(Math.floor(wait));
+  }
+
+  /**
+   * Lines written in the same turn of the event loop go out as one write: one write per frame would
+   * cost more than the frame. serialport keeps writes in order; a failed write fails the next send.
+   */
+  private queueLine(line: string): void {
+    this.outgoing += line;
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      const text = this.outgoing;
+      this.outgoing = '';
+      if (!text || this.isClosed) return;
+      this.stream.write(ENCODER.encode(text)).catch((err: unknown) => {
+        this.writeError = new SoupError('SOUP_E_IO', `${this.name}: ${(err as Error).message}`, {
+          retryable: true,
+        });
+      });
+    });
   }
 
   onFrame(filter: (frame: CanFrame) => boolean, listener: (frame: CanFrame) => void): () => void {

@@ -40,6 +40,7 @@ export interface IsoTpOptions {
 }
 
 const MAX_QUEUED = 16;
+const MAX_ERRORS = 32;
 /** Abort reason for internal wake-ups (a reason avoids building a DOMException each time). */
 const WOKEN = new Error('woken');
 
@@ -50,8 +51,10 @@ interface Waiter {
 }
 
 export class IsoTpChannel {
-  /** Reception errors (wrong sequence number, N_Cr…), counted for tests and logs. */
+  /** The latest reception errors (wrong sequence number, N_Cr…), at most MAX_ERRORS kept. */
   readonly rxErrors: string[] = [];
+  /** Reception errors since the channel opened. */
+  rxErrorCount = 0;
   private readonly clock: Clock;
   private readonly frameSize: FrameSize;
   private readonly padding: number | null;
@@ -269,7 +272,7 @@ export class IsoTpChannel {
     for (const event of this.reassembler.accept(pdu)) {
       switch (event.kind) {
         case 'flowControl':
-          this.sendPdu(event.pdu).catch((err: unknown) => this.rxErrors.push(`flow control: ${String(err)}`));
+          this.sendPdu(event.pdu).catch((err: unknown) => this.noteError(`flow control: ${String(err)}`));
           break;
         case 'started':
         case 'progress':
@@ -281,7 +284,7 @@ export class IsoTpChannel {
           break;
         case 'error':
           this.disarmCr();
-          this.rxErrors.push(event.reason);
+          this.noteError(event.reason);
           break;
         default: {
           const never: never = event;
@@ -307,7 +310,7 @@ export class IsoTpChannel {
         if (this.clock.now() < this.crDeadline) continue;
         this.crTimer = null;
         for (const e of this.reassembler.abort(`no consecutive frame within N_Cr ${nCr} ms`))
-          if (e.kind === 'error') this.rxErrors.push(e.reason);
+          if (e.kind === 'error') this.noteError(e.reason);
         return;
       }
     };
@@ -317,6 +320,12 @@ export class IsoTpChannel {
   private disarmCr(): void {
     this.crTimer?.abort(WOKEN);
     this.crTimer = null;
+  }
+
+  private noteError(reason: string): void {
+    this.rxErrorCount++;
+    this.rxErrors.push(reason);
+    if (this.rxErrors.length > MAX_ERRORS) this.rxErrors.shift();
   }
 
   private deliver(data: Uint8Array): void {

@@ -1,8 +1,10 @@
 /**
  * MCUmgr SMP client over a ByteStream (serial framing, `framing.ts`).
  *
- *   request  → encodeFrames(header(op, v2, group, seq, id) | CBOR)       one outstanding request at a time
+ *   request  → encodeFrames(header(op, v2, group, seq, id) | CBOR)
  *   response ← same seq, op + 1, same group and id; anything else is ignored (late answers to retries)
+ * Requests may overlap (image upload keeps up to `window` ≤ `buf_count` chunks in flight); each is
+ * matched by its sequence number.
  *
  * Timeouts: each attempt waits `timeoutMs` (default 2000) plus the wire time of the request and of a
  * response of up to 512 bytes at `baudRate`; `retries` (default 3) more attempts resend the same
@@ -79,9 +81,17 @@ export interface UploadOptions {
   /** Where to continue (the last acknowledged `off` we know of); the module's answer wins. */
   startOff?: number;
   image?: number;
+  /** Requests in flight at once (≤ the module's `buf_count`; default 1). */
+  window?: number;
   signal?: AbortSignal;
   onProgress?(off: number, len: number): void;
 }
+
+/**
+ * Sequence numbers continue across clients of this process, so that a late answer meant for an earlier
+ * client on the same port (a retried request) never matches a new client's request.
+ */
+let nextSeq = 0;
 
 const DEFAULT_TIMEOUT_MS = 2000;
 const DEFAULT_RETRIES = 3;
@@ -90,11 +100,18 @@ const NO_PARAMS_MAX_MESSAGE = 1023 - 4;
 
 type Pending = { seq: number; op: number; group: number; id: number; resolve(m: SmpMessage): void };
 
+/** A request's place in the pipeline. */
+interface InFlight {
+  off: number;
+  end: number;
+  answer: Promise<number>;
+}
+
 export class SmpClient {
   private readonly decoder = new FrameDecoder();
   private readonly unsubscribe: (() => void)[] = [];
-  private seq = 0;
-  private pending: Pending | undefined;
+  private readonly pending = new Map<number, Pending>();
+  private readonly life = new AbortController();
   private closedError: SoupError | undefined;
   private readonly closeWaiters = new Set<(err: SoupError) => void>();
   private readonly name: string;
@@ -120,7 +137,8 @@ export class SmpClient {
   /** Stops listening; the stream stays open (the daemon owns it). */
   dispose(): void {
     for (const off of this.unsubscribe.splice(0)) off();
-    this.pending = undefined;
+    this.life.abort();
+    this.pending.clear();
   }
 
   private onData(chunk: Uint8Array): void {
@@ -136,10 +154,10 @@ export class SmpClient {
         this.options.log?.debug({ err }, 'SMP message dropped');
         continue;
       }
-      const p = this.pending;
       const h = message.header;
-      if (p && h.seq === p.seq && h.op === p.op + 1 && h.group === p.group && h.id === p.id) {
-        this.pending = undefined;
+      const p = this.pending.get(h.seq);
+      if (p && h.op === p.op + 1 && h.group === p.group && h.id === p.id) {
+        this.pending.delete(h.seq);
         p.resolve(message);
       }
     }
@@ -155,21 +173,21 @@ export class SmpClient {
     options: RequestOptions = {},
   ): Promise<CborMap> {
     const opCode = op === 'read' ? SmpOp.read : SmpOp.write;
-    const seq = this.seq;
-    this.seq = (this.seq + 1) & 0xff;
+    const seq = nextSeq;
+    nextSeq = (nextSeq + 1) & 0xff;
     const frames = encodeFrames(encodeMessage({ op: opCode, version: 1, flags: 0, group, seq, id }, payload));
     const baud = this.options.baudRate ?? 0;
     const wireMs = baud > 0 ? Math.ceil(((frames.length + lineBytesFor(512)) * 10 * 1000) / baud) : 0;
     const timeoutMs = (options.timeoutMs ?? this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS) + wireMs;
     const attempts = 1 + (options.retries ?? this.options.retries ?? DEFAULT_RETRIES);
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      if (options.signal?.aborted) throw cancelled(this.name, what);
+      if (options.signal?.aborted || this.life.signal.aborted) throw cancelled(this.name, what);
       if (this.closedError) throw this.closedError;
       const answer = this.awaitAnswer({ seq, op: opCode, group, id }, timeoutMs, options.signal);
       try {
         await this.stream.write(frames);
       } catch (err) {
-        this.pending = undefined;
+        this.pending.delete(seq);
         throw new SoupError('SOUP_E_IO', `${this.name}: cannot send ${what}: ${(err as Error).message}`, {
           retryable: true,
           cause: err,
@@ -201,8 +219,9 @@ export class SmpClient {
       const finish = () => {
         timer.abort();
         signal?.removeEventListener('abort', onAbort);
+        this.life.signal.removeEventListener('abort', onAbort);
         this.closeWaiters.delete(onClosed);
-        if (this.pending?.seq === key.seq) this.pending = undefined;
+        if (this.pending.get(key.seq) === entry) this.pending.delete(key.seq);
       };
       const onAbort = () => {
         finish();
@@ -213,14 +232,16 @@ export class SmpClient {
         reject(err);
       };
       signal?.addEventListener('abort', onAbort, { once: true });
+      this.life.signal.addEventListener('abort', onAbort, { once: true });
       this.closeWaiters.add(onClosed);
-      this.pending = {
+      const entry: Pending = {
         ...key,
         resolve: (m) => {
           finish();
           resolve(m);
         },
       };
+      this.pending.set(key.seq, entry);
       this.options.clock.sleep(timeoutMs, timer.signal).then(
         () => {
           finish();
@@ -319,40 +340,82 @@ export class SmpClient {
    * Uploads `source`, continuing where the module says it is. The first request is at `startOff` when
    * given (a continuation the module answers with its own `off`), else at 0 with `len` and `sha` (a
    * Zephyr module resumes an interrupted upload with the same `sha`; MCUboot serial recovery restarts).
+   * Then up to `window` requests are in flight (the module processes them in order and holds
+   * `buf_count` buffers); an answer with another `off` than expected means the module is elsewhere:
+   * the requests in flight settle and the upload goes on from the `off` of the last answer.
    */
   async upload(source: UploadSource, options: UploadOptions): Promise<void> {
     const len = source.size;
-    let off = options.startOff && options.startOff > 0 && options.startOff < len ? options.startOff : 0;
-    let stuck = 0;
-    while (off < len) {
-      if (options.signal?.aborted) throw cancelled(this.name, 'image upload');
-      const data = await source.read(off, Math.min(options.chunkSize, len - off));
+    const window = Math.max(1, options.window ?? 1);
+    // a request in a window also waits for the wire time of the ones before it
+    const baud = this.options.baudRate ?? 0;
+    const queuedMs =
+      baud > 0 ? Math.ceil(((window - 1) * lineBytesFor(options.chunkSize + 64) * 10_000) / baud) : 0;
+    const req: RequestOptions = {
+      timeoutMs: (this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS) + queuedMs,
+      ...(options.signal ? { signal: options.signal } : {}),
+    };
+    const send = async (off: number): Promise<InFlight> => {
+      const n = Math.min(options.chunkSize, len - off);
+      const data = await source.read(off, n);
       const first = off === 0;
-      const next = await this.uploadChunk(
+      const answer = this.uploadChunk(
         {
           off,
           data,
           ...(first ? { len, sha: options.sha } : {}),
           ...(first && options.image !== undefined ? { image: options.image } : {}),
         },
-        options.signal ? { signal: options.signal } : {},
+        req,
       );
-      if (next > len) {
+      answer.catch(() => {}); // awaited below; never an unhandled rejection while others are awaited
+      return { off, end: off + n, answer };
+    };
+    const check = (off: number): number => {
+      if (off > len) {
         throw new SoupError(
           'SOUP_E_SMP_PROTOCOL',
-          `${this.name}: module acknowledged offset ${next} beyond ${len}`,
+          `${this.name}: module acknowledged offset ${off} beyond ${len}`,
         );
       }
-      stuck = next <= off && !(first && next > 0) ? stuck + 1 : 0;
+      return off;
+    };
+    const start = options.startOff && options.startOff > 0 && options.startOff < len ? options.startOff : 0;
+    // the first request alone: it tells where the module is
+    let acked = check(await (await send(start)).answer);
+    options.onProgress?.(acked, len);
+    let next = acked;
+    let stuck = 0;
+    const inflight: InFlight[] = [];
+    while (acked < len) {
+      if (options.signal?.aborted) throw cancelled(this.name, 'image upload');
+      while (inflight.length < window && next < len) {
+        const sent = await send(next);
+        inflight.push(sent);
+        next = sent.end;
+      }
+      const head = inflight.shift();
+      if (!head) break;
+      const answer = check(await head.answer);
+      if (answer === head.end) {
+        acked = answer;
+        stuck = 0;
+        options.onProgress?.(acked, len);
+        continue;
+      }
+      let last = answer;
+      for (const c of inflight.splice(0)) last = check(await c.answer);
+      stuck = last <= acked ? stuck + 1 : 0;
       if (stuck >= 3) {
         throw new SoupError(
           'SOUP_E_SMP_PROTOCOL',
-          `${this.name}: image upload makes no progress at offset ${off} (module answers off ${next})`,
+          `${this.name}: image upload makes no progress at offset ${acked} (module answers off ${last})`,
           { retryable: true },
         );
       }
-      off = next;
-      options.onProgress?.(off, len);
+      acked = last;
+      next = last;
+      options.onProgress?.(acked, len);
     }
   }
 }
@@ -376,6 +439,14 @@ export function uploadChunkSize(params: McumgrParams | undefined, len: number, i
     );
   }
   return chunk;
+}
+
+/**
+ * Requests in flight during an upload: one buffer of the module's `buf_count` stays free for its
+ * answer, at most 3 (enough to keep the wire busy), 1 without MCUmgr parameters.
+ */
+export function uploadWindow(params: McumgrParams | undefined): number {
+  return params ? Math.max(1, Math.min(params.bufCount - 1, 3)) : 1;
 }
 
 function parseImages(rsp: CborMap, name: string): ImageSlotState[] {

@@ -73,75 +73,93 @@ export async function programEcu(
   const size = image.size;
   let acked = options.startAt > 0 && options.startAt <= size ? options.startAt : 0;
   const maxAttempts = options.maxAttempts ?? 6;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await client.startSession(0x02, signal);
-      if (target.security) await client.unlock(target.security.level, target.security.key, signal);
-      let maxBlock = 0;
-      if (acked > 0 && acked < size) {
-        try {
+  // TesterPresent whenever the sequence idles (retry delays): the programming session must not lapse
+  const stopKeepAlive = client.keepAlive(2000);
+  try {
+    await runAttempts();
+  } finally {
+    stopKeepAlive();
+  }
+
+  async function runAttempts(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await client.startSession(0x02, signal);
+        if (target.security) await client.unlock(target.security.level, target.security.key, signal);
+        let maxBlock = 0;
+        if (acked > 0 && acked < size) {
+          try {
+            maxBlock = await client.requestDownload(
+              target.address + BigInt(acked),
+              size - acked,
+              target.addressLength,
+              target.sizeLength,
+              signal,
+            );
+            log.info({ ecu: client.name, offset: acked }, 'resuming download');
+          } catch (err) {
+            if (nrcOf(err) === undefined || LOST_SESSION.has(nrcOf(err)!)) throw err;
+            log.warn(
+              { ecu: client.name, offset: acked, err },
+              'ECU refused to resume: erasing and starting over',
+            );
+            acked = 0;
+            options.acknowledged(0);
+          }
+        }
+        if (acked === size) {
+          try {
+            await client.startRoutine(target.checkRoutine, undefined, signal);
+            return;
+          } catch (err) {
+            if (nrcOf(err) === undefined || LOST_SESSION.has(nrcOf(err)!)) throw err;
+            log.warn({ ecu: client.name, err }, 'check failed on a completed transfer: starting over');
+            acked = 0;
+            options.acknowledged(0);
+          }
+        }
+        if (acked === 0) {
+          const range = Uint8Array.from([
+            (target.sizeLength << 4) | target.addressLength,
+            ...bytes(target.address, target.addressLength),
+            ...bytes(BigInt(size), target.sizeLength),
+          ]);
+          await client.startRoutine(target.eraseRoutine, range, signal);
           maxBlock = await client.requestDownload(
-            target.address + BigInt(acked),
-            size - acked,
+            target.address,
+            size,
             target.addressLength,
             target.sizeLength,
             signal,
           );
-          log.info({ ecu: client.name, offset: acked }, 'resuming download');
-        } catch (err) {
-          if (nrcOf(err) === undefined || LOST_SESSION.has(nrcOf(err)!)) throw err;
-          log.warn(
-            { ecu: client.name, offset: acked, err },
-            'ECU refused to resume: erasing and starting over',
-          );
-          acked = 0;
-          options.acknowledged(0);
         }
-      }
-      if (acked === size) {
-        try {
-          await client.startRoutine(target.checkRoutine, undefined, signal);
-          return;
-        } catch (err) {
-          if (nrcOf(err) === undefined || LOST_SESSION.has(nrcOf(err)!)) throw err;
-          log.warn({ ecu: client.name, err }, 'check failed on a completed transfer: starting over');
-          acked = 0;
-          options.acknowledged(0);
+        const perBlock = maxBlock - 2;
+        let counter = 1;
+        // read one block ahead: the file read overlaps the transfer of the block before it
+        const readAt = (offset: number) => image.read(offset, Math.min(perBlock, size - offset));
+        let next = acked < size ? readAt(acked) : undefined;
+        while (acked < size && next) {
+          if (signal?.aborted)
+            throw new SoupError('SOUP_E_CANCELLED', `ECU ${client.name}: transfer cancelled`);
+          const data = await next;
+          next = acked + data.length < size ? readAt(acked + data.length) : undefined;
+          next?.catch(() => {});
+          await transferBlock(client, counter, data, options);
+          acked += data.length;
+          options.acknowledged(acked);
+          counter = (counter + 1) & 0xff;
         }
-      }
-      if (acked === 0) {
-        const range = Uint8Array.from([
-          (target.sizeLength << 4) | target.addressLength,
-          ...bytes(target.address, target.addressLength),
-          ...bytes(BigInt(size), target.sizeLength),
-        ]);
-        await client.startRoutine(target.eraseRoutine, range, signal);
-        maxBlock = await client.requestDownload(
-          target.address,
-          size,
-          target.addressLength,
-          target.sizeLength,
-          signal,
+        await client.requestTransferExit(signal);
+        await client.startRoutine(target.checkRoutine, undefined, signal);
+        return;
+      } catch (err) {
+        if (!resumable(err) || attempt >= maxAttempts) throw err;
+        log.warn(
+          { ecu: client.name, attempt, acknowledged: acked, err },
+          'programming interrupted: resuming',
         );
+        await clock.sleep(options.retryDelayMs ?? 250, signal);
       }
-      const perBlock = maxBlock - 2;
-      let counter = 1;
-      while (acked < size) {
-        if (signal?.aborted)
-          throw new SoupError('SOUP_E_CANCELLED', `ECU ${client.name}: transfer cancelled`);
-        const data = await image.read(acked, Math.min(perBlock, size - acked));
-        await transferBlock(client, counter, data, options);
-        acked += data.length;
-        options.acknowledged(acked);
-        counter = (counter + 1) & 0xff;
-      }
-      await client.requestTransferExit(signal);
-      await client.startRoutine(target.checkRoutine, undefined, signal);
-      return;
-    } catch (err) {
-      if (!resumable(err) || attempt >= maxAttempts) throw err;
-      log.warn({ ecu: client.name, attempt, acknowledged: acked, err }, 'programming interrupted: resuming');
-      await clock.sleep(options.retryDelayMs ?? 250, signal);
     }
   }
 }

@@ -103,3 +103,36 @@ describe('SMP client logic (in-memory)', () => {
     expect(progress.at(-1)).toBe(10_000);
   });
 });
+
+describe('pipelined upload (in-memory module that processes requests in order)', () => {
+  it('keeps several chunks in flight and recovers from a lost request by the module offset', async () => {
+    const [agent, module] = createMemoryStreamPair();
+    const image = Buffer.from(Array.from({ length: 20_000 }, (_, i) => (i * 13) & 0xff));
+    const flash = Buffer.alloc(image.length);
+    let moduleOff = 0;
+    let maxInFlight = 0;
+    let unanswered = 0;
+    const seen = responder(module, (m, n) => {
+      unanswered++;
+      maxInFlight = Math.max(maxInFlight, unanswered);
+      const off = m.payload.off as number;
+      const data = m.payload.data as Uint8Array;
+      if (n === 4) return undefined; // lost on the wire
+      unanswered = 0;
+      if (off === moduleOff) {
+        flash.set(data, off);
+        moduleOff += data.length;
+      }
+      return { off: moduleOff };
+    });
+    const client = new SmpClient(agent, { clock: systemClock, timeoutMs: 50 });
+    await client.upload(
+      { size: image.length, read: async (off, n) => image.subarray(off, off + n) },
+      { sha: new Uint8Array(32), chunkSize: 1000, window: 3 },
+    );
+    expect(flash.equals(image)).toBe(true);
+    expect(maxInFlight).toBeGreaterThan(1);
+    // 20 chunks, one lost, at most `window` answered "not here" and sent again
+    expect(seen.length).toBeLessThanOrEqual(20 + 1 + 3);
+  });
+});

@@ -45,7 +45,10 @@ export async function startFixture(config: Record<string, unknown>): Promise<Sim
   const module = await startSmpModule(
     { name: 'display', link: { pty: join(dir, 'tty'), baud: 921600 }, ...config, protocol: 'smp' },
     { clock: systemClock, log: silentLogger() },
-  );
+  ).catch(async (err) => {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  });
   const links = testLinks();
   return {
     dir,

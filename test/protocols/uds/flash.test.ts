@@ -4,7 +4,7 @@ import { isSoupError } from '../../../src/lib/errors.js';
 import { didText } from '../../../src/protocols/uds/connect.js';
 import { type ImageReader, programEcu, waitForVersion } from '../../../src/protocols/uds/programming.js';
 import { xorKey } from '../../../src/protocols/uds/security.js';
-import { buildSoupImage } from '../../../src/simulate/uds/index.js';
+import { buildSoupImage, simulatedMemoryBus } from '../../../src/simulate/uds/index.js';
 import { log, type Rig, startRig } from './harness.js';
 
 function imageOf(version: string, size: number): Buffer {
@@ -51,6 +51,62 @@ describe.each(['memory', 'slcan'] as const)('UDS programming over %s', (link) =>
     await waitForVersion(client, '2.0.1', { clock: systemClock, intervalMs: 50 }, didText);
     expect(rig.sim[0]!.ecu.runningVersion).toBe('2.0.1');
     expect(rig.sim[0]!.ecu.stats.downloads).toEqual([0]);
+  });
+});
+
+describe('UDS programming details (memory bus)', () => {
+  let rig: Rig | undefined;
+  afterEach(async () => {
+    await rig?.close();
+    rig = undefined;
+  });
+
+  it('wraps the TransferData block counter 0xFF → 0x00 (300 blocks)', async () => {
+    rig = await startRig({ link: 'memory', extra: { maxBlockLength: 18 } });
+    const image = imageOf('3.0.0', 300 * 16 - 64);
+    const counters: number[] = [];
+    const { client } = rig.conn;
+    const transfer = client.transferData.bind(client);
+    client.transferData = (counter, data, signal) => {
+      counters.push(counter);
+      return transfer(counter, data, signal);
+    };
+    await programEcu(client, reader(image), target, {
+      startAt: 0,
+      acknowledged: () => {},
+      clock: systemClock,
+      log,
+    });
+    expect(counters.length).toBe(300);
+    expect(counters.slice(0, 2)).toEqual([1, 2]);
+    expect(counters.slice(254, 258)).toEqual([255, 0, 1, 2]);
+    expect(rig.sim[0]!.ecu.stats.bytesWritten).toBe(image.length);
+  });
+
+  it('flashes over CAN FD frames with 29-bit ids', async () => {
+    rig = await startRig({
+      link: 'memory',
+      extra: { fd: true, extendedIds: true, txId: '0x18DAF110', rxId: '0x18DA10F1', maxBlockLength: 4095 },
+      ecu: { fd: true, extendedIds: true, txId: '0x18DA10F1', rxId: '0x18DAF110' },
+    });
+    let fdFrames = 0;
+    simulatedMemoryBus(rig.busPath.slice('memory:'.length))
+      .attach()
+      .onFrame(
+        (f) => f.fd && f.extended && f.data.length === 64,
+        () => fdFrames++,
+      );
+    const image = imageOf('2.1.0', 9000);
+    await programEcu(rig.conn.client, reader(image), target, {
+      startAt: 0,
+      acknowledged: () => {},
+      clock: systemClock,
+      log,
+    });
+    await rig.conn.client.ecuReset();
+    await waitForVersion(rig.conn.client, '2.1.0', { clock: systemClock, intervalMs: 50 }, didText);
+    // 9064 bytes in 63-byte consecutive frames: well over 100 full 64-byte FD frames
+    expect(fdFrames).toBeGreaterThan(140);
   });
 });
 

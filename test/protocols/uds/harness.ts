@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../../../src/lib/clock.js';
 import { silentLogger } from '../../../src/lib/log.js';
+import type { CanEcuConfig } from '../../../src/lib/module-config.js';
 import { openSerialPort } from '../../../src/protocols/buses/serial.js';
 import { openSlcanBus } from '../../../src/protocols/buses/slcan.js';
 import type { FrameBus } from '../../../src/protocols/buses/types.js';
@@ -30,6 +31,8 @@ export interface RigOptions {
   faults?: Record<string, unknown>[];
   extra?: Record<string, unknown>;
   name?: string;
+  /** Agent-side ECU settings over the defaults (ids, fd…). */
+  ecu?: Partial<CanEcuConfig>;
 }
 
 let seq = 0;
@@ -69,6 +72,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
     txId: '0x7e0',
     rxId: '0x7e8',
     memory: { address: '0x08000000', addressLength: 4, sizeLength: 4 },
+    ...options.ecu,
   });
   const conn = connectEcu(bus, settings, systemClock);
   return {

@@ -1,0 +1,249 @@
+/**
+ * End-to-end harness: server-lite and the agent as separate processes (`node dist/src/cli/main.js …`),
+ * real keys (`soup-agent keygen`/`sign`), a recipe built and released through the Management API as a
+ * pipeline would, and what server-lite records read back through that API.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ManagementClient } from '../../src/demo/management-client.js';
+import { CLI, type Proc, startProc } from './processes.js';
+
+export const CID = 'gw-e2e-0001';
+export const TOKEN = 'e2e-target-token-7c1f';
+const ADMIN = { name: 'admin', password: 'e2e-admin-password' };
+
+export interface Entity {
+  id: number;
+}
+
+export interface ActionView {
+  id: string | number;
+  kind: string;
+  status: string;
+  result: string | null;
+  feedback: {
+    feedbackId?: string;
+    phase?: string;
+    status?: { execution?: string; details?: string[]; result?: { finished?: string } };
+    modules?: { module: string; state: string }[];
+  }[];
+}
+
+export function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+export class E2e {
+  readonly dir = mkdtempSync(join(tmpdir(), 'soup-e2e-'));
+  readonly logs = join(this.dir, 'logs');
+  readonly target = join(this.dir, 'gateway', 'rootfs.img');
+  readonly processes: Proc[] = [];
+  server!: Proc;
+  agent: Proc | undefined;
+  mgmt!: ManagementClient;
+  url = '';
+  private n = 0;
+
+  async start(): Promise<void> {
+    for (const d of [
+      this.logs,
+      join(this.dir, 'gateway'),
+      join(this.dir, 'keys'),
+      join(this.dir, 'server'),
+      join(this.dir, 'agent'),
+    ]) {
+      mkdirSync(d, { recursive: true });
+    }
+    writeFileSync(this.target, 'factory image');
+    const serverConfig = join(this.dir, 'server', 'config.json');
+    writeFileSync(
+      serverConfig,
+      JSON.stringify({
+        port: 0,
+        host: '127.0.0.1',
+        dataDir: join(this.dir, 'server', 'data'),
+        tenant: 'DEFAULT',
+        users: [{ ...ADMIN, roles: ['ADMIN'] }],
+        pollingSleep: '00:00:01',
+      }),
+    );
+    this.server = startProc(
+      'server-lite',
+      ['server-lite', '-c', serverConfig],
+      join(this.logs, 'server-lite.log'),
+    );
+    this.processes.push(this.server);
+    const { url } = await this.server.waitForLine<{ ready?: boolean; url: string }>(
+      (l) => l.ready === true,
+      30_000,
+    );
+    this.url = url;
+    this.mgmt = new ManagementClient(url, ADMIN.name, ADMIN.password);
+    await this.mgmt.post('targets', [{ controllerId: CID, name: 'E2E gateway', securityToken: TOKEN }]);
+    await this.mgmt.put('tenant/configs/soup.systemreport.version.property.names', {
+      value: ['hwVersion', 'swVersion'],
+    });
+    this.keygen('oem-e2e', 'trusted');
+    this.keygen('oem-e2e', 'rogue');
+  }
+
+  keygen(kid: string, dir: string): void {
+    const out = join(this.dir, 'keys', dir);
+    const r = cli(['keygen', '--kid', kid, '--out', out]);
+    if (r.status !== 0) throw new Error(`keygen failed: ${r.stderr}`);
+  }
+
+  get trustFile(): string {
+    return join(this.dir, 'keys', 'trusted', 'oem-e2e.jwks.json');
+  }
+
+  agentConfig(extra: { local?: unknown[]; consent?: string } = {}): string {
+    const path = join(this.dir, 'agent', `config-${++this.n}.json`);
+    writeFileSync(
+      path,
+      JSON.stringify({
+        server: { url: this.url, tenant: 'DEFAULT', controllerId: CID, auth: { targetToken: TOKEN } },
+        dataDir: join(this.dir, 'agent', 'data'),
+        trust: { keys: this.trustFile },
+        modules: {
+          local: [
+            {
+              name: 'gateway',
+              gateway: true,
+              type: 'gateway',
+              attributes: { 'module-id': 'gw', swVersion: '1.0.0' },
+              handler: 'rawfile',
+              target: this.target,
+            },
+            ...(extra.local ?? []),
+          ],
+        },
+        consent: extra.consent ?? 'whenAsked',
+        polling: { defaultSleepMs: 1000, errorBaseMs: 200, errorCapMs: 2000 },
+        update: { retryDelayMs: 200 },
+      }),
+    );
+    return path;
+  }
+
+  startAgent(config: string): Proc {
+    const agent = startProc('agent', ['run', '-c', config], join(this.logs, 'agent.log'), {
+      SOUP_LOG_LEVEL: 'debug',
+    });
+    this.processes.push(agent);
+    this.agent = agent;
+    return agent;
+  }
+
+  /** Uploads an image as a software module + distribution set; returns the set id. */
+  async imageSet(
+    name: string,
+    version: string,
+    bytes: Buffer,
+    type = 'firmware',
+    setType = 'firmware',
+  ): Promise<number> {
+    const file = join(this.dir, `${name}-${version}.bin`);
+    writeFileSync(file, bytes);
+    const [sm] = await this.mgmt.post<Entity[]>('softwaremodules', [{ name, version, type, vendor: 'E2E' }]);
+    await this.mgmt.upload(`softwaremodules/${sm!.id}/artifacts`, file, `${name}-${version}.bin`);
+    const [ds] = await this.mgmt.post<Entity[]>('distributionsets', [
+      { name, version, type: setType, modules: [{ id: sm!.id }] },
+    ]);
+    return ds!.id;
+  }
+
+  /** Creates, validates, promotes, signs (with `keys/<signer>`), releases and approves a recipe. */
+  async release(options: {
+    version: string;
+    image: Buffer;
+    imageType?: string;
+    match?: string;
+    scriptSet?: number;
+    signer?: 'trusted' | 'rogue';
+  }): Promise<number> {
+    const set = await this.imageSet('gateway-fw', options.version, options.image);
+    const [recipe] = await this.mgmt.post<Entity[]>('recipes', [
+      {
+        name: 'e2e-fleet',
+        version: options.version,
+        description: 'end-to-end recipe',
+        modules: [
+          {
+            name: 'gateway',
+            description: 'the gateway itself',
+            match: options.match ?? 'attributes.module-id==gw',
+            count: 'count==1',
+            distributionSetId: set,
+            metadata: { imageType: options.imageType ?? 'rawfile' },
+          },
+        ],
+        systemDistributionSets: options.scriptSet === undefined ? [] : [options.scriptSet],
+        metadata: {},
+        tags: [],
+      },
+    ]);
+    const id = recipe!.id;
+    const validated = await this.mgmt.post<{ validity: string; validationResult?: unknown }>(
+      `recipes/${id}/validate`,
+    );
+    if (validated.validity !== 'VALID')
+      throw new Error(`recipe ${id}: ${JSON.stringify(validated.validationResult)}`);
+    await this.mgmt.post(`recipes/${id}/promote`);
+    const file = join(this.dir, `recipe-${id}.json`);
+    writeFileSync(file, await this.mgmt.bytes(`recipes/${id}/file`));
+    const signed = cli([
+      'sign',
+      '--key',
+      join(this.dir, 'keys', options.signer ?? 'trusted', 'oem-e2e.private.jwk.json'),
+      '--kid',
+      'oem-e2e',
+      file,
+    ]);
+    if (signed.status !== 0) throw new Error(`sign failed: ${signed.stderr}`);
+    await this.mgmt.post(`recipes/${id}/signatures`, { format: 'jws', value: signed.stdout.trim() });
+    await this.mgmt.post(`recipes/${id}/release`);
+    await this.mgmt.post(`recipes/${id}/approve`);
+    return id;
+  }
+
+  async actions(): Promise<ActionView[]> {
+    return (await this.mgmt.get<{ content: ActionView[] }>(`systems/${CID}/actions?limit=100`)).content;
+  }
+
+  /** Waits for an action (other than those in `seen`) to satisfy `predicate`. */
+  async waitForAction(predicate: (a: ActionView) => boolean, timeoutMs = 60_000): Promise<ActionView> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = (await this.actions()).find(predicate);
+      if (found !== undefined) return found;
+      if (Date.now() > deadline)
+        throw new Error(`no action satisfied the condition within ${timeoutMs} ms (logs: ${this.logs})`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  status(config: string): Record<string, unknown> {
+    const r = cli(['status', '--json', '-c', config]);
+    if (r.status !== 0) throw new Error(`status failed: ${r.stderr}`);
+    return JSON.parse(r.stdout) as Record<string, unknown>;
+  }
+
+  installed(): Buffer {
+    return readFileSync(this.target);
+  }
+
+  async stop(): Promise<void> {
+    for (const p of this.processes.reverse()) await p.stop();
+  }
+}
+
+export function image(version: string, size = 256 * 1024): Buffer {
+  return Buffer.concat([Buffer.from(`gateway rootfs ${version}\n`), randomBytes(size)]);
+}
