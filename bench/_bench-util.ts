@@ -27,22 +27,24 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+/** Starts a helper script of this folder in its own process; resolves with the JSON of its first line. */
+async function startHelper<T>(script: string, args: string[]): Promise<{ first: T; child: ChildProcess }> {
+  const child: ChildProcess = spawn(process.execPath, [new URL(script, import.meta.url).pathname, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const first = await new Promise<T>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+    lines.once('line', (line) => resolve(JSON.parse(line) as T));
+  });
+  return { first, child };
+}
+
 /** Starts `_static-server.js` in its own process serving `files` as `/0`, `/1`, … */
 export async function startServerProcess(files: string[]): Promise<ServerProcess> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [new URL('./_static-server.js', import.meta.url).pathname, ...files],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const lines = createInterface({ input: child.stdout! });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`static server exited with ${code}`)));
-    lines.once('line', (line) => resolve((JSON.parse(line) as { port: number }).port));
-  });
+  const { first, child } = await startHelper<{ port: number }>('./_static-server.js', files);
   return {
-    port,
+    port: first.port,
     stop: () =>
       new Promise<void>((resolve) => {
         child.once('exit', () => resolve());
@@ -54,4 +56,22 @@ export async function startServerProcess(files: string[]): Promise<ServerProcess
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+export interface ServerLiteProcess {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts server-lite (`_server-lite.js`) in its own process. */
+export async function startServerLiteProcess(dataDir: string, password: string): Promise<ServerLiteProcess> {
+  const { first, child } = await startHelper<{ url: string }>('./_server-lite.js', [dataDir, password]);
+  return {
+    url: first.url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
 }

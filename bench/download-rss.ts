@@ -42,6 +42,16 @@ async function main(): Promise<void> {
       'process.stdout.write(JSON.stringify({maxRssKiB: process.resourceUsage().maxRSS}))',
     ]);
     const [small = Number.NaN, large = Number.NaN] = ours;
+    // context: what loading the download module (undici included) costs before any byte moves
+    const moduleUrl = new URL('../src/agent/net/download.js', import.meta.url).href;
+    const loaded = childRssMB([
+      '--input-type=module',
+      '-e',
+      `await import(${JSON.stringify(moduleUrl)}); process.stdout.write(JSON.stringify({maxRssKiB: process.resourceUsage().maxRSS}))`,
+    ]);
+    console.log(
+      `context: bare node ${baseline.toFixed(1)} MB; node with the download module (undici) loaded ${loaded.toFixed(1)} MB`,
+    );
     const line = (label: string, mb: number) =>
       console.log(
         `peak RSS downloading ${label}: ours ${mb.toFixed(1)} MB, baseline ${baseline.toFixed(1)} MB (bare node -e), ` +

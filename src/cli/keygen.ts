@@ -7,21 +7,24 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { oneLine } from '../lib/errors.js';
-import { ALLOWED_ALGS, generateSigningKey, type SigningAlg } from '../recipe/jws.js';
+import type { SigningAlg } from '../recipe/jws.js';
 import { CliExit } from './exit.js';
 
 const KID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/** As `ALLOWED_ALGS` of recipe/jws.ts, which (with node-jose) loads only when a key is made. */
+const ALLOWED_ALGS: readonly SigningAlg[] = ['ES256', 'ES384', 'RS256', 'PS256'];
 
 export async function keygenCommand(opts: { kid: string; out: string; alg: string }): Promise<string[]> {
+  if (!(ALLOWED_ALGS as readonly string[]).includes(opts.alg)) {
+    throw new CliExit(2, `--alg ${opts.alg}: use one of ${ALLOWED_ALGS.join(', ')}`);
+  }
   if (!KID.test(opts.kid)) {
     throw new CliExit(
       2,
       `--kid ${JSON.stringify(opts.kid)}: use letters, digits, '.', '_' or '-' (it names the files)`,
     );
   }
-  if (!(ALLOWED_ALGS as readonly string[]).includes(opts.alg)) {
-    throw new CliExit(2, `--alg ${opts.alg}: use one of ${ALLOWED_ALGS.join(', ')}`);
-  }
+  const { generateSigningKey } = await import('../recipe/jws.js');
   const { privateJwk, publicJwks } = await generateSigningKey(opts.kid, opts.alg as SigningAlg);
   const privatePath = join(opts.out, `${opts.kid}.private.jwk.json`);
   const publicPath = join(opts.out, `${opts.kid}.jwks.json`);

@@ -5,51 +5,55 @@
  */
 import { Command, CommanderError } from 'commander';
 import { oneLine } from '../lib/errors.js';
-import { registerBundle } from './bundle.js';
-import { registerCheck } from './check.js';
-import { registerConsent } from './consent.js';
-import { registerDemo } from './demo.js';
 import { exitCodeOf } from './exit.js';
-import { registerFeedback } from './feedback.js';
-import { registerInstall } from './install.js';
-import { registerKeygen } from './keygen.js';
-import { registerReport } from './report.js';
-import { registerRun } from './run.js';
-import { registerServerLite } from './server-lite.js';
-import { registerSign } from './sign.js';
-import { registerSimulate } from './simulate.js';
-import { registerStatus } from './status.js';
 import { AGENT_VERSION } from './version.js';
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Each command's module is imported only when that command runs: `soup-agent status` on a small gateway
+ * must not load server-lite, the simulators and every protocol stack first.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  run: async () => (await import('./run.js')).registerRun,
+  status: async () => (await import('./status.js')).registerStatus,
+  report: async () => (await import('./report.js')).registerReport,
+  check: async () => (await import('./check.js')).registerCheck,
+  consent: async () => (await import('./consent.js')).registerConsent,
+  install: async () => (await import('./install.js')).registerInstall,
+  bundle: async () => (await import('./bundle.js')).registerBundle,
+  feedback: async () => (await import('./feedback.js')).registerFeedback,
+  sign: async () => (await import('./sign.js')).registerSign,
+  keygen: async () => (await import('./keygen.js')).registerKeygen,
+  'server-lite': async () => (await import('./server-lite.js')).registerServerLite,
+  simulate: async () => (await import('./simulate.js')).registerSimulate,
+  demo: async () => (await import('./demo.js')).registerDemo,
+};
+
+/** The command named on the command line, when it is a known one (else help or an error needs them all). */
+function requestedCommand(argv: string[]): string | undefined {
+  const first = argv.slice(2).find((a) => !a.startsWith('-'));
+  return first !== undefined && Object.hasOwn(COMMANDS, first) ? first : undefined;
+}
+
+export async function buildProgram(argv: string[] = process.argv): Promise<Command> {
   const program = new Command('soup-agent')
     .description('System software updates for gateways and the modules attached to them')
     .version(AGENT_VERSION)
     .option('--debug', 'print stack traces on errors')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  for (const register of [
-    registerRun,
-    registerStatus,
-    registerReport,
-    registerCheck,
-    registerConsent,
-    registerInstall,
-    registerBundle,
-    registerFeedback,
-    registerSign,
-    registerKeygen,
-    registerServerLite,
-    registerSimulate,
-    registerDemo,
-  ]) {
-    register(program);
-  }
+  const only = requestedCommand(argv);
+  const args = argv.slice(2);
+  const versionOnly =
+    args.length > 0 && args.every((a) => a === '-V' || a === '--version' || a === '--debug');
+  const names = only !== undefined ? [only] : versionOnly ? [] : Object.keys(COMMANDS);
+  for (const name of names) (await COMMANDS[name]!())(program);
   return program;
 }
 
 async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -7,8 +7,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { oneLine } from '../lib/errors.js';
-import { signDetached } from '../recipe/jws.js';
-import { parseRecipeFile } from '../recipe/schema.js';
 import { CliExit } from './exit.js';
 
 async function readOrExit(path: string, what: string): Promise<Buffer> {
@@ -32,6 +30,11 @@ export function parseKeyFile(text: string, path: string): Record<string, unknown
 }
 
 export async function signCommand(recipePath: string, opts: { key: string; kid?: string }): Promise<string> {
+  // node-jose and ajv load only when signing, not for every soup-agent command
+  const [{ signDetached }, { parseRecipeFile }] = await Promise.all([
+    import('../recipe/jws.js'),
+    import('../recipe/schema.js'),
+  ]);
   const key = parseKeyFile((await readOrExit(opts.key, 'key')).toString('utf8'), opts.key);
   const bytes = await readOrExit(recipePath, 'recipe file');
   try {

@@ -8,7 +8,9 @@
  *   `module-id`), so a module is only tested against the definitions that can take it plus those
  *   without that predicate;
  * - the indexed predicate is removed from the query that is left to evaluate (often nothing is left);
- * - count queries are memoised by count value.
+ * - count queries are memoised by count value;
+ * - matchSystem stops at the first fault and works the reasons out only when they are read.
+ * bench/match.ts measures it (100,000 systems × 50 recipes) against the naive evaluation.
  */
 import { Query } from 'mingo';
 import { SoupError } from '../lib/errors.js';
@@ -38,6 +40,10 @@ export interface Assignment {
   atTarget: boolean;
 }
 
+/**
+ * `reasons` of a failed match are computed when first read, from the modules passed in: read them (or
+ * copy the result) before changing those modules. `JSON.stringify` includes them.
+ */
 export type MatchResult =
   | { matched: true; assignments: Assignment[] }
   | { matched: false; reasons: string[] };

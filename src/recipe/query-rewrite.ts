@@ -101,7 +101,8 @@ function withSetOperators(cond: Record<string, unknown>): Record<string, unknown
 
 /**
  * The query with every operator on a version property replaced by its natural-order twin
- * (`{hwVersion: "1.2"}` → `{hwVersion: {$naturalEq: "1.2"}}`). Expects a whitelisted query.
+ * (`{hwVersion: "1.2"}` → `{hwVersion: {$naturalEq: "1.2"}}`) and `$in`/`$nin` on other properties by
+ * their Set twins. Expects a whitelisted query; compile the result with `rewriteContext`.
  */
 export function rewriteOperators(query: MongoQuery, versionProperties: ReadonlySet<string>): MongoQuery {
   const out: MongoQuery = {};

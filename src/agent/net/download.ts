@@ -15,8 +15,9 @@
  *      200 → (re)start at 0 · 206 → Content-Range must start at the offset and total the declared size
  *      416 → part discarded, start again at 0 · 401 → auth.unauthorized(), one retry · 404/410 → fail
  *      408/429/5xx → retry after max(back-off, Retry-After)
- *   4. stream the body: bytes are written at their offset (batched up to 1 MiB, awaited: backpressure),
- *      hashed once written; more bytes than declared abort the attempt
+ *   4. stream the body (`body-stream.ts`): bytes fill 1 MiB buffers of the hasher's fixed pool, each is
+ *      written at its offset (awaited: backpressure), then hashed (`hasher.ts`: in a worker thread from
+ *      8 MiB on); a background data sync every 32 MiB; more bytes than declared abort the attempt
  *   5. complete → fsync, compare SHA-256, rename to dest, fsync the folder; mismatch → part discarded
  * Network faults (reset, truncation, no byte for `idleTimeoutMs`) keep the part file and resume. An attempt
  * that made no progress counts against `maxAttempts`; one that advanced the offset starts the count anew.
@@ -201,7 +202,7 @@ class Download {
           throw this.error('SOUP_E_CANCELLED', 'cancelled', part.offset, { cause: err });
         if (err instanceof Integrity) {
           const at = part.offset;
-          part = await this.discard();
+          await this.restart(part);
           if (integrityLeft <= 0) throw this.error(err.code, `${err.message}; discarded`, at);
           integrityLeft -= 1;
           continue;
@@ -262,6 +263,15 @@ class Download {
     return { offset: 0, hash: this.newHasher(), validator: undefined };
   }
 
+  /** Discards the part file and starts the same state over at byte 0 (callers keep their reference). */
+  private async restart(part: PartState): Promise<void> {
+    const empty = await this.discard();
+    await part.hash.close();
+    part.offset = empty.offset;
+    part.hash = empty.hash;
+    part.validator = empty.validator;
+  }
+
   private async discard(): Promise<PartState> {
     this.restarted = true;
     await this.fs(0, 'delete the partial file', async () => {
@@ -319,9 +329,8 @@ class Download {
     }
   }
 
-  private async fetchInto(start: PartState): Promise<PartState> {
+  private async fetchInto(part: PartState): Promise<PartState> {
     const { req } = this;
-    let part = start;
     const headers: Record<string, string> = { ...(await req.auth.headers()), 'accept-encoding': 'identity' };
     if (part.offset > 0) {
       headers.range = `bytes=${part.offset}-`;
@@ -350,7 +359,7 @@ class Download {
     const remaining = req.size - part.offset;
     const length = header('content-length');
     if (status === 200) {
-      if (part.offset > 0) part = await this.discard();
+      if (part.offset > 0) await this.restart(part);
       if (length !== undefined && Number(length) !== req.size) {
         await drain();
         throw new Integrity(`the server announces ${length} bytes, declared size is ${req.size}`);

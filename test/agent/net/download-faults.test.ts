@@ -97,6 +97,29 @@ describe('network faults mid-body are resumed with Range + If-Range', () => {
     expectNothingAtDest();
   });
 
+  it('an abort mid-body (here: during a stall) cancels at once and keeps the part file for a later resume', async () => {
+    proxy.inject({ kind: 'stall', after: FAULT_AT });
+    const ac = new AbortController();
+    const err = await caught(
+      download({
+        signal: ac.signal,
+        onProgress: (bytes) => {
+          if (bytes >= 1024 * 1024) ac.abort(new Error('operator cancelled'));
+        },
+      }),
+    );
+    expect(err.code).toBe('SOUP_E_CANCELLED');
+    expect(err.message).toMatch(
+      /^download http:\/\/127\.0\.0\.1:\d+\/file: cancelled \(at byte \d+ of 3145851\)$/,
+    );
+    expectNothingAtDest();
+    expect((await stat(`${dest}.part`)).size).toBeGreaterThanOrEqual(1024 * 1024);
+    proxy.requests.length = 0;
+    const result = await download();
+    expect(result.resumedFrom).toBeGreaterThanOrEqual(1024 * 1024);
+    await expectGoodDest();
+  });
+
   it('attempts that make progress do not use up maxAttempts', async () => {
     const step = 400_000;
     proxy.inject(...Array.from({ length: 6 }, () => ({ kind: 'truncate', after: step }) as Fault));
@@ -235,6 +258,22 @@ describe('resume after a restart', () => {
     expect(proxy.requests[0]?.headers['if-range']).toBe('"sha1-v1"');
     expect(proxy.requests[0]?.status).toBe(200);
     expect(proxy.requests).toHaveLength(1);
+  });
+
+  it('a fault during the restart from 0 resumes from the new bytes with the new ETag', async () => {
+    const partSize = await leavePartFile();
+    server.etag = '"sha1-v2"';
+    proxy.inject({ kind: 'reset', after: 600_000 });
+    const result = await download();
+    await expectGoodDest();
+    expect(result.resumedFrom).toBe(0);
+    expect(rangeStart(0)).toBe(partSize);
+    expect(proxy.requests[0]?.status).toBe(200);
+    const resumedAt = rangeStart(1);
+    expect(resumedAt).toBeGreaterThan(0);
+    expect(resumedAt).toBeLessThanOrEqual(600_000);
+    expect(proxy.requests[1]?.headers['if-range']).toBe('"sha1-v2"');
+    expect(proxy.requests[1]?.status).toBe(206);
   });
 
   it('416 on the resume: the part is discarded; a server file of the wrong length then fails cleanly', async () => {
