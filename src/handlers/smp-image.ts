@@ -7,7 +7,7 @@
  *   transfer  MCUmgr parameters → chunk size (buf_size) and requests in flight (buf_count - 1, ≤ 3);
  *             upload (group 1 cmd 1) to the secondary slot (serial recovery: the primary, one at a
  *             time), resuming at the `off` the module acknowledges; progress is
- *             checkpointed every 64 KiB; then image state must list the image
+ *             checkpointed every 16 KiB; then image state must list the image
  *   activate  image state write {hash, confirm:false} (test) → OS reset → echo until it answers
  *             (serial recovery: reset → echo)
  *   verify    image state: the active slot holds the new hash and version, else the failure says what
@@ -53,7 +53,7 @@ interface Checkpoint {
   oldVersion?: string;
 }
 
-const CHECKPOINT_EVERY_BYTES = 64 * 1024;
+const CHECKPOINT_EVERY_BYTES = 16 * 1024;
 const ECHO_INTERVAL_MS = 500;
 
 export function createSmpImageHandler(options: SmpImageHandlerOptions = {}): Handler {

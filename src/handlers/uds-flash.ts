@@ -14,7 +14,7 @@
 import { open } from 'node:fs/promises';
 import { SoupError } from '../lib/errors.js';
 import type { CanBusConfig, CanEcuConfig } from '../lib/module-config.js';
-import { connectEcu, didText, type EcuConnection } from '../protocols/uds/connect.js';
+import { connectEcu, didText, type EcuConnection, readDidRetrying } from '../protocols/uds/connect.js';
 import { type EcuSettings, ecuSettings } from '../protocols/uds/ecu-config.js';
 import { type ImageReader, programEcu, waitForVersion } from '../protocols/uds/programming.js';
 import { loadKeyFunction } from '../protocols/uds/security.js';
@@ -62,7 +62,7 @@ export function createUdsFlashHandler(options: UdsFlashOptions = {}): Handler {
         await loadKeyFunction(ecu.security.key, `modules.can[].ecus[${ecu.name}].security.key`);
       const conn = await connect(job, ctx);
       try {
-        const running = didText(await conn.client.readDid(0xf189, ctx.signal));
+        const running = didText(await readDidRetrying(conn.client, 0xf189, ctx.signal));
         ctx.log.info({ ecu: ecu.name, running, target: job.version }, 'ECU reachable');
       } finally {
         conn.close();

@@ -6,6 +6,7 @@ import type { Jwks } from '../recipe/jws.js';
 import type { RateLimiter } from './auth/rate-limit.js';
 import type { Role } from './auth/roles.js';
 import type { ServerLiteConfig } from './config.js';
+import type { PollRecorder } from './domain/poll-recorder.js';
 import type { Database } from './store/sqlite.js';
 
 export interface App {
@@ -18,6 +19,7 @@ export interface App {
   artifactDir: string;
   tmpDir: string;
   rateLimiter: RateLimiter;
+  polls: PollRecorder;
 }
 
 export interface User {

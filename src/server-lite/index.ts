@@ -15,6 +15,7 @@ import type { Jwks } from '../recipe/jws.js';
 import type { App } from './app.js';
 import { RateLimiter } from './auth/rate-limit.js';
 import { type ConfigInput, checkConfig, isLoopback, type ServerLiteConfig } from './config.js';
+import { PollRecorder } from './domain/poll-recorder.js';
 import { createListener } from './http/server.js';
 import { ALL_ROUTES } from './routes.js';
 import { migrate } from './store/schema.js';
@@ -90,6 +91,7 @@ export async function startServerLite(
     artifactDir,
     tmpDir,
     rateLimiter: new RateLimiter(clock, config.rateLimit),
+    polls: new PollRecorder(db),
   };
   const listener = createListener(app, ALL_ROUTES);
   let server: Server;
@@ -119,6 +121,14 @@ export async function startServerLite(
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `${config.tls ? 'https' : 'http'}://${host}:${port}`;
   log.info({ url, dataDir, tenant: config.tenant }, 'server-lite listening');
+  const flusher = setInterval(() => {
+    try {
+      app.polls.flush();
+    } catch (err) {
+      log.error({ err }, 'writing last poll times failed');
+    }
+  }, 2000);
+  flusher.unref();
   let closed = false;
   return {
     url,
@@ -129,10 +139,12 @@ export async function startServerLite(
     close: async () => {
       if (closed) return;
       closed = true;
+      clearInterval(flusher);
       await new Promise<void>((r) => {
         server.close(() => r());
         server.closeAllConnections();
       });
+      app.polls.flush();
       db.close();
     },
   };

@@ -5,9 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createSmpImageHandler } from '../../src/handlers/smp-image.js';
 import { systemClock } from '../../src/lib/clock.js';
-import { openSerialPort } from '../../src/protocols/buses/serial.js';
 import { SmpClient } from '../../src/protocols/smp/client.js';
+import { makeCtx, makeJob } from '../protocols/smp/handler-harness.js';
+import { testLinks, writeImage } from '../protocols/smp/helpers.js';
 
 const MAIN = join(import.meta.dirname, '../../dist/src/cli/main.js');
 
@@ -80,14 +82,30 @@ describe('soup-agent simulate', () => {
       { name: 'boot', protocol: 'smp', path: join(dir, 'boot') },
       { ready: true },
     ]);
-    const port = await openSerialPort(join(dir, 'display'), 115200);
+    const links = testLinks();
+    const port = await links.serial(join(dir, 'display'), 115200);
     const client = new SmpClient(port, { clock: systemClock, baudRate: 115200 });
     expect(await client.identity()).toMatchObject({ serialNumber: 'SN-5000-1', 'module-id': '5000' });
     client.dispose();
-    await port.close();
+    // the demo's path: an update through the handler against the simulator process
+    const handler = createSmpImageHandler({ bootTimeoutMs: 10_000 });
+    const job = await makeJob(await writeImage(dir, '2.0.0', 12 * 1024), join(dir, 'display'), '2.0.0', {
+      baudRate: 115200,
+      timeoutMs: 1000,
+    });
+    const ctx = makeCtx(links);
+    for (const step of ['prepare', 'transfer', 'activate', 'verify', 'commit'] as const)
+      await handler[step](job, ctx);
+    const after = new SmpClient(port, { clock: systemClock, baudRate: 115200 });
+    expect((await after.imageState()).find((s) => s.active)).toMatchObject({
+      version: '2.0.0',
+      confirmed: true,
+    });
+    after.dispose();
+    await links.closeAll();
     child.kill('SIGTERM');
     expect(await done).toEqual({ code: 0, stderr: '' });
-  });
+  }, 60_000);
 
   it('refuses a bad config with one line naming the key path, exit 2', async () => {
     dir = await mkdtemp(join(tmpdir(), 'soup-sim-'));
@@ -120,5 +138,5 @@ describe('soup-agent simulate', () => {
     expect((await exited(run(['simulate', '-c', file]))).stderr).toBe(
       `soup-agent: ${file}: modules[0].protocol: must be "smp" or "uds"\n`,
     );
-  });
+  }, 60_000);
 });

@@ -1,6 +1,8 @@
 /**
  * The FrameBus contract: every implementation passes the same suite. Here: the in-memory bus, and
  * SLCAN over a real pseudo-terminal (host SlcanBus ↔ socat pty ↔ simulated adapter ↔ simulated wire).
+ * SocketCAN joins when TEST_SOCKETCAN names an interface that is up (`vcan0`, `can0`): two raw
+ * sockets on it hear each other through the kernel's local loopback. CI kernels have no CAN.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryCanBus } from '../../src/protocols/buses/memory-bus.js';
 import { openSerialPort } from '../../src/protocols/buses/serial.js';
 import { openSlcanBus } from '../../src/protocols/buses/slcan.js';
+import { openSocketCan } from '../../src/protocols/buses/socketcan.js';
 import type { CanFrame, FrameBus } from '../../src/protocols/buses/types.js';
 import { createPtyPair } from '../../src/simulate/pty.js';
 import { startSlcanAdapter } from '../../src/simulate/uds/slcan-adapter.js';
@@ -54,6 +57,17 @@ const implementations: [string, () => Promise<Pair>][] = [
     },
   ],
 ];
+
+const socketCanIface = process.env.TEST_SOCKETCAN;
+if (socketCanIface)
+  implementations.push([
+    `SocketCAN ${socketCanIface}`,
+    async () => {
+      const a = await openSocketCan(socketCanIface);
+      const b = await openSocketCan(socketCanIface);
+      return { a, b, close: async () => Promise.all([a.close(), b.close()]).then(() => {}) };
+    },
+  ]);
 
 function collect(
   bus: FrameBus,

@@ -140,6 +140,26 @@ describe('smp-image handler over a real pty', () => {
     );
   });
 
+  it('serial recovery resumes after a disconnect from the checkpoint, without erasing again', async () => {
+    fx = await startFixture({
+      bufSize: 1024,
+      mode: 'serial-recovery',
+      faults: [{ type: 'disconnect', atOffset: 30_000, durationMs: 300 }],
+    });
+    const job = await makeJob(await writeImage(fx.dir, '3.1.0', 40 * 1024), fx.module.path, '3.1.0', {
+      attributes: { smpMode: 'serial-recovery' },
+    });
+    const ctx = makeCtx(fx.links);
+    await handler.prepare(job, ctx);
+    const errors = await withRetries(() => handler.transfer(job, ctx));
+    expect(errors[0]).toMatchObject({ code: 'SOUP_E_IO' });
+    // an upload at offset 0 erases the primary slot: it happened once
+    expect(fx.module.device.stats.uploadStarts).toBe(1);
+    expect(fx.module.device.stats.uploadBytesWritten).toBe(job.image.size);
+    await handler.activate(job, ctx);
+    await handler.verify(job, ctx);
+  });
+
   it('refuses an image whose header version is not the recipe version, and a non-MCUboot file', async () => {
     fx = await startFixture({ image: '1.0.0' });
     const job = await makeJob(await writeImage(fx.dir, '2.0.0', 4096), fx.module.path, '2.0.1');

@@ -229,3 +229,18 @@ describe('Install API over TLS with client certificates', () => {
     );
   });
 });
+
+describe('anonymous Install API access', () => {
+  it('only when enabled in the configuration', async () => {
+    const h = await startHarness();
+    try {
+      await h.mgmt('systems').post('targets', [{ controllerId: 'anon', securityToken: 'x' }]);
+      expect((await h.gateway('anon', null).get('')).status).toBe(401);
+      await h.restart({ anonymous: true });
+      expect((await h.gateway('anon', null).get('')).status).toBe(200);
+      expect((await h.gateway('not-registered', null).get('')).status).toBe(404);
+    } finally {
+      await h.stop();
+    }
+  });
+});

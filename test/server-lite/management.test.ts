@@ -467,3 +467,36 @@ describe('tags', () => {
     }
   });
 });
+
+describe('artifact size limit', () => {
+  it('an upload over artifactLimit is 413, leaves no bytes and no row (raw and multipart)', async () => {
+    const h = await startHarness({ artifactLimit: 1000 });
+    try {
+      const [m] = (
+        await h.mgmt('modules').post('softwaremodules', [{ name: 'big', version: '1', type: 'firmware' }])
+      ).json;
+      const raw = await h
+        .mgmt('modules')
+        .raw('POST', `softwaremodules/${m.id}/artifacts?filename=big.bin`, Buffer.alloc(2000), {
+          'content-type': 'application/octet-stream',
+        });
+      expect(raw.status).toBe(413);
+      expect(raw.json.errorCode).toBe('soup.artifact.tooLarge');
+      const form = new FormData();
+      form.append('file', new Blob([Buffer.alloc(5000)]), 'big.bin');
+      const res = await fetch(`${h.url}/rest/v1/softwaremodules/${m.id}/artifacts`, {
+        method: 'POST',
+        body: form,
+        headers: { authorization: `Basic ${Buffer.from('modules:modules-pw').toString('base64')}` },
+      });
+      expect(res.status).toBe(413);
+      await res.arrayBuffer();
+      expect((await h.mgmt().get(`softwaremodules/${m.id}/artifacts`)).json).toEqual([]);
+      const { readdirSync } = await import('node:fs');
+      expect(readdirSync(join(h.dir, 'data', 'tmp'))).toEqual([]);
+      expect(readdirSync(join(h.dir, 'data', 'artifacts'))).toEqual([]);
+    } finally {
+      await h.stop();
+    }
+  });
+});

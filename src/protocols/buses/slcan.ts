@@ -199,18 +199,27 @@ export class SlcanBus implements FrameBus {
    * cost more than the frame. serialport keeps writes in order; a failed write fails the next send.
    */
   private queueLine(line: string): void {
-    this.outgoing += line;
-    if (this.flushScheduled) return;
+    if (this.flushScheduled) {
+      this.outgoing += line;
+      return;
+    }
+    // the first line after a pause goes out at once (a first frame waiting for its flow control);
+    // what follows in the same turn is coalesced
     this.flushScheduled = true;
+    this.writeText(line);
     setImmediate(() => {
       this.flushScheduled = false;
       const text = this.outgoing;
       this.outgoing = '';
-      if (!text || this.isClosed) return;
-      this.stream.write(ENCODER.encode(text)).catch((err: unknown) => {
-        this.writeError = new SoupError('SOUP_E_IO', `${this.name}: ${(err as Error).message}`, {
-          retryable: true,
-        });
+      if (text) this.writeText(text);
+    });
+  }
+
+  private writeText(text: string): void {
+    if (this.isClosed) return;
+    this.stream.write(ENCODER.encode(text)).catch((err: unknown) => {
+      this.writeError = new SoupError('SOUP_E_IO', `${this.name}: ${(err as Error).message}`, {
+        retryable: true,
       });
     });
   }

@@ -33,6 +33,11 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Sub-function with the suppress-positive-response bit: nothing comes back. */
   suppressResponse?: boolean;
+  /**
+   * Whether a positive response answers this request (a late answer to an earlier, repeated request
+   * of the same service — e.g. the previous TransferData block — is skipped).
+   */
+  accept?: (response: Uint8Array) => boolean;
 }
 
 export type KeyFunction = (seed: Uint8Array, level: number) => Uint8Array | Promise<Uint8Array>;
@@ -102,7 +107,7 @@ export class UdsClient {
         }
         throw nrcError(this.name, sid, nrc);
       }
-      if (response[0] === sid + 0x40) {
+      if (response[0] === sid + 0x40 && (options.accept?.(response) ?? true)) {
         this.lastRequestAt = this.clock.now();
         return response;
       }
@@ -183,13 +188,7 @@ export class UdsClient {
     req[0] = 0x36;
     req[1] = counter;
     req.set(data, 2);
-    const rsp = await this.request(req, { signal });
-    if (rsp[1] !== counter)
-      throw new SoupError(
-        'SOUP_E_MODULE_RC',
-        `ECU ${this.name}: TransferData answered block ${rsp[1]} for block ${counter}`,
-        { retryable: true },
-      );
+    await this.request(req, { signal, accept: (rsp) => rsp[1] === counter });
   }
 
   async requestTransferExit(signal?: AbortSignal): Promise<void> {
@@ -202,12 +201,10 @@ export class UdsClient {
 
   /** ReadDataByIdentifier of one DID; returns its data record. */
   async readDid(did: number, signal?: AbortSignal): Promise<Uint8Array> {
-    const rsp = await this.request(Uint8Array.of(0x22, did >> 8, did & 0xff), { signal });
-    if (rsp[1] !== did >> 8 || rsp[2] !== (did & 0xff))
-      throw new SoupError(
-        'SOUP_E_MODULE_RC',
-        `ECU ${this.name}: answer for another DID than 0x${did.toString(16)}`,
-      );
+    const rsp = await this.request(Uint8Array.of(0x22, did >> 8, did & 0xff), {
+      signal,
+      accept: (r) => r[1] === did >> 8 && r[2] === (did & 0xff),
+    });
     return rsp.subarray(3);
   }
 

@@ -1,5 +1,6 @@
 /** A UDS client for one configured ECU on a shared FrameBus: an ISO-TP channel plus the client. */
 import type { Clock } from '../../lib/clock.js';
+import { SoupError } from '../../lib/errors.js';
 import type { FrameBus } from '../buses/types.js';
 import { IsoTpChannel } from '../isotp/channel.js';
 import { UdsClient } from './client.js';
@@ -42,4 +43,18 @@ export function didText(data: Uint8Array): string {
   const body = data.subarray(0, end);
   if (body.every((b) => b >= 0x20 && b < 0x7f)) return Buffer.from(body).toString('latin1');
   return Buffer.from(data).toString('hex');
+}
+
+/** Reads a DID, asking once more when the first request goes unanswered (a lost frame, a busy host). */
+export async function readDidRetrying(
+  client: UdsClient,
+  did: number,
+  signal?: AbortSignal,
+): Promise<Uint8Array> {
+  try {
+    return await client.readDid(did, signal);
+  } catch (err) {
+    if (!(err instanceof SoupError && err.code === 'SOUP_E_MODULE_TIMEOUT')) throw err;
+    return client.readDid(did, signal);
+  }
 }

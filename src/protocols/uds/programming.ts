@@ -153,12 +153,28 @@ export async function programEcu(
         await client.startRoutine(target.checkRoutine, undefined, signal);
         return;
       } catch (err) {
+        if (signal?.aborted)
+          throw new SoupError(
+            'SOUP_E_CANCELLED',
+            `ECU ${client.name}: programming cancelled at byte ${acked}`,
+            {
+              cause: err,
+            },
+          );
         if (!resumable(err) || attempt >= maxAttempts) throw err;
         log.warn(
           { ecu: client.name, attempt, acknowledged: acked, err },
           'programming interrupted: resuming',
         );
-        await clock.sleep(options.retryDelayMs ?? 250, signal);
+        await clock.sleep(options.retryDelayMs ?? 250, signal).catch((reason: unknown) => {
+          throw new SoupError(
+            'SOUP_E_CANCELLED',
+            `ECU ${client.name}: programming cancelled at byte ${acked}`,
+            {
+              cause: reason,
+            },
+          );
+        });
       }
     }
   }

@@ -29,8 +29,11 @@ function compiledOf(app: App, r: RecipeRow): CompiledRecipe | null {
   if (cache.has(key)) return cache.get(key) ?? null;
   let compiled: CompiledRecipe | null = null;
   try {
-    const file: RecipeFile | null = r.file
-      ? (JSON.parse(r.file.toString('utf8')) as RecipeFile)
+    const bytes = r.file_sha256
+      ? (app.db.prepare('SELECT file FROM recipes WHERE id = ?').get(r.id) as { file: Buffer | null }).file
+      : null;
+    const file: RecipeFile | null = bytes
+      ? (JSON.parse(bytes.toString('utf8')) as RecipeFile)
       : r.validity === 'VALID'
         ? buildRecipeFile(app, r, contentOf(r), new Date(0).toISOString())
         : null;
@@ -62,7 +65,15 @@ function newestFirst(a: RecipeRow, b: RecipeRow): number {
  */
 export function runMatchJob(app: App, targetId: number | null, actor: string): void {
   const { db } = app;
-  const recipes = (db.prepare('SELECT * FROM recipes').all() as RecipeRow[]).sort(newestFirst);
+  // every column but the file bytes (read only when a recipe is compiled for the first time)
+  const recipes = (
+    db
+      .prepare(
+        `SELECT id, name, version, description, content, lifecycle, validity, coverage, published_at, file_sha256,
+         last_modified_at FROM recipes`,
+      )
+      .all() as RecipeRow[]
+  ).sort(newestFirst);
   const compiled = new Map<number, CompiledRecipe>();
   for (const r of recipes) {
     const c = compiledOf(app, r);
@@ -92,8 +103,8 @@ export function runMatchJob(app: App, targetId: number | null, actor: string): v
       if (!c) continue;
       if (!matchSystem(c, modules).matched) continue;
       insertMatch.run(r.id, t.id);
-      if (!matched && r.file && isCandidate(r.lifecycle, t.scope)) matched = r;
-      if (!matchedRc && r.file && isReleaseCandidate(r.lifecycle)) matchedRc = r;
+      if (!matched && r.file_sha256 && isCandidate(r.lifecycle, t.scope)) matched = r;
+      if (!matchedRc && r.file_sha256 && isReleaseCandidate(r.lifecycle)) matchedRc = r;
     }
     setMatched.run(matched?.id ?? null, matchedRc?.id ?? null, t.id);
   }
@@ -109,6 +120,9 @@ export function runMatchJob(app: App, targetId: number | null, actor: string): v
     ).map((c) => [c.recipe_id, c.n]),
   );
   const setCoverage = db.prepare('UPDATE recipes SET coverage = ? WHERE id = ?');
-  for (const r of recipes) setCoverage.run(JSON.stringify(coverageOf(counts.get(r.id) ?? 0, total)), r.id);
+  for (const r of recipes) {
+    const coverage = JSON.stringify(coverageOf(counts.get(r.id) ?? 0, total));
+    if (coverage !== r.coverage) setCoverage.run(coverage, r.id);
+  }
   for (const t of targets) evaluateActions(app, t.id, actor);
 }

@@ -33,7 +33,12 @@ export function createListener(app: App, routes: Route[]): RequestListener {
     }
     const fail = (err: unknown) => {
       if (err instanceof ApiError) {
-        if (err.status >= 500) app.log.error({ err }, 'request failed');
+        if (err.status >= 500) app.log.error({ err, method: req.method, path }, 'request failed');
+        else
+          app.log.debug(
+            { status: err.status, errorCode: err.errorCode, method: req.method, path },
+            err.message,
+          );
         sendError(res, err);
         return;
       }

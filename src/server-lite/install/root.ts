@@ -16,11 +16,12 @@ export const rootRoutes: Route[] = [
   get('/:tenant/controller/v1/:controllerId', (ctx) => {
     const t = authenticateGateway(ctx, false);
     const { app } = ctx;
-    // last poll kept to the second (as hawkBit throttles lastTargetQuery): no write per poll under load
-    const now = app.clock.now();
-    const address = `http://${ctx.req.socket.remoteAddress ?? 'unknown'}`;
-    if (t.last_poll_at === null || now - t.last_poll_at >= 1000 || t.address !== address)
-      app.db.prepare('UPDATE targets SET last_poll_at = ?, address = ? WHERE id = ?').run(now, address, t.id);
+    app.polls.record(
+      t.id,
+      t.last_poll_at,
+      app.clock.now(),
+      `http://${ctx.req.socket.remoteAddress ?? 'unknown'}`,
+    );
     const links: Record<string, { href: string }> = {};
     const open = openActionOf(app, t.id);
     if (open?.cancel_requested === 1)

@@ -28,6 +28,7 @@ import { auditOf } from './audit.js';
 import { isComplete, loadSet } from './distribution-sets.js';
 
 function loadTarget(ctx: Ctx): TargetRow {
+  ctx.app.polls.flush();
   const t = findTarget(ctx.app, ctx.params.controllerId ?? '');
   if (!t) throw notFound('target.notFound', `target ${ctx.params.controllerId} does not exist`);
   return t;
@@ -119,6 +120,7 @@ function loadTargetAction(ctx: Ctx, t: TargetRow): ActionRow {
 export const targetRoutes: Route[] = [
   get('/rest/v1/targets', (ctx) => {
     requireRole(ctx, 'READ');
+    ctx.app.polls.flush();
     const rows = ctx.app.db.prepare('SELECT * FROM targets ORDER BY id').all() as TargetRow[];
     sendJson(
       ctx.res,
@@ -205,6 +207,7 @@ export const targetRoutes: Route[] = [
   }),
   get('/rest/v1/systems', (ctx) => {
     requireRole(ctx, 'READ');
+    ctx.app.polls.flush();
     const rows = ctx.app.db.prepare('SELECT * FROM targets ORDER BY id').all() as TargetRow[];
     sendJson(
       ctx.res,

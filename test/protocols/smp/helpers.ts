@@ -4,33 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../../../src/lib/clock.js';
 import { silentLogger } from '../../../src/lib/log.js';
-import { openSerialPort } from '../../../src/protocols/buses/serial.js';
-import type { ByteStream, LinkProvider } from '../../../src/protocols/buses/types.js';
+import { createLinkProvider } from '../../../src/protocols/buses/links.js';
+import type { LinkProvider } from '../../../src/protocols/buses/types.js';
 import { buildMcubootImage } from '../../../src/protocols/smp/mcuboot-image.js';
 import { type SmpSimulatedModule, startSmpModule } from '../../../src/simulate/smp/index.js';
 
-/** Like the daemon's: one open port per path, reopened when it was closed (a module that went away). */
-export function testLinks(): LinkProvider & { closeAll(): Promise<void>; opened: number } {
-  const ports = new Map<string, ByteStream>();
-  const links = {
-    opened: 0,
-    async serial(path: string, baudRate: number): Promise<ByteStream> {
-      const existing = ports.get(path);
-      if (existing?.isOpen) return existing;
-      const port = await openSerialPort(path, baudRate);
-      links.opened++;
-      ports.set(path, port);
-      return port;
-    },
-    can(): never {
-      throw new Error('no CAN in SMP tests');
-    },
-    async closeAll(): Promise<void> {
-      for (const p of ports.values()) await p.close();
-      ports.clear();
-    },
-  };
-  return links;
+/** The daemon's link provider: one open port per path, reopened after the module went away. */
+export function testLinks(): LinkProvider & { closeAll(): Promise<void> } {
+  return createLinkProvider();
 }
 
 export interface SimFixture {

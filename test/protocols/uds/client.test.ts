@@ -69,8 +69,18 @@ describe('UDS client timing', () => {
     const p = client.readDid(0xf18c);
     await settle();
     await answer(0x7e, 0x00);
+    await answer(0x62, 0xf1, 0x89, 0x39); // another DID: a late answer to an earlier read
     await answer(0x62, 0xf1, 0x8c, 0x41);
     expect([...(await p)]).toEqual([0x41]);
+  });
+
+  it('skips a late TransferData answer for the previous block', async () => {
+    const { client, answer } = setup();
+    const p = client.transferData(0x08, Uint8Array.of(1, 2, 3));
+    await settle();
+    await answer(0x76, 0x07);
+    await answer(0x76, 0x08);
+    await p;
   });
 
   it('sends TesterPresent with suppressed response when idle', async () => {
