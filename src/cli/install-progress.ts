@@ -21,12 +21,17 @@ export class ProgressPrinter {
   private drawn = false;
 
   constructor(
-    private readonly out: NodeJS.WriteStream,
+    private readonly out: { write(text: string): unknown },
     private readonly tty: boolean,
   ) {}
 
   show(view: ProgressView): void {
+    if (view.phase === 'waiting-consent' && this.lastPhase !== view.phase) {
+      this.done();
+      this.out.write(`action ${view.actionId} waits for consent: soup-agent consent accept|deny\n`);
+    }
     if (this.tty) {
+      this.lastPhase = view.phase;
       const moving = view.modules.find((m) => m.state === 'transferring' && m.progress.of > 0);
       const module =
         moving === undefined

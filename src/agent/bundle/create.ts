@@ -139,6 +139,7 @@ export async function createBundle(options: CreateBundleOptions): Promise<Bundle
     await rename(partial, options.out);
   } finally {
     await rm(work, { recursive: true, force: true });
+    await rm(`${options.out}.tmp`, { force: true });
   }
   log.info({ actionId, out: options.out }, 'bundle written');
   return manifest;
