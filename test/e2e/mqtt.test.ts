@@ -84,12 +84,28 @@ describe('e2e MQTT local API: run with mqtt configured, a real mosquitto', () =>
   it('consent over MQTT: request retained, malformed answers ignored, accept proceeds, deny rejects', async () => {
     const all = await subscriber(broker.url, `${base}/#`);
     clients.push(all.client);
-    await e.release({ version: '2.0.0', image: v2 });
+    const notes = await e.imageSet(
+      'notes',
+      '2.0.0',
+      Buffer.from('# 2.0.0\nbrakes feel better\n'),
+      'releasenotes',
+      'system',
+    );
+    await e.release({ version: '2.0.0', image: v2, scriptSet: notes });
     const request = await until('a consent request', () =>
       all.messages.find((m) => m.topic === `${base}/consent/request` && m.payload !== ''),
     );
-    const asked = JSON.parse(request.payload) as { actionId: string; recipe: { version: string } };
+    const asked = JSON.parse(request.payload) as {
+      actionId: string;
+      recipe: { version: string };
+      releaseNotes: string[];
+      licenses: string[];
+    };
     expect(asked.recipe.version).toBe('2.0.0');
+    // the release notes are downloaded first and offered by path
+    expect(asked.releaseNotes).toHaveLength(1);
+    expect(readFileSync(asked.releaseNotes[0] as string, 'utf8')).toBe('# 2.0.0\nbrakes feel better\n');
+    expect(asked.licenses).toEqual([]);
     const action = (await e.actions()).find((a) => String(a.id) === asked.actionId);
     expect(action?.status).toBe('open');
 
