@@ -143,6 +143,11 @@ describe('e2e offline: bundle create → install without network → feedback ex
       status: { execution: 'closed', result: { finished: 'success' } },
     });
 
+    const wrongToken = server().map((v) => (v === TOKEN ? 'not-the-token' : v));
+    r = cli(['bundle', 'upload-feedback', ...wrongToken, exported]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/offlineFeedback: HTTP 401/);
     for (let i = 0; i < 2; i++) {
       r = cli(['bundle', 'upload-feedback', ...server(), exported]);
       expect(r.status, r.stderr).toBe(0);
