@@ -232,7 +232,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
         log,
         clock,
         signal,
-        status: () => readStatus(config, options.agentVersion, { pid: process.pid }),
+        status: () => readStatus(config, options.agentVersion, { pid: process.pid, store }),
         pendingConsent: () => store.get<ConsentRequest>(PENDING_CONSENT),
         onConsentResponse: (r) => {
           const answer = answerConsent(r.decision, r.actionId, r.by);
