@@ -23,6 +23,8 @@ export interface PlannedModule {
   id: string;
   /** Configured name. */
   name: string;
+  /** What the module reported about itself when the plan was made (handlers read e.g. `smpMode`). */
+  attributes?: Record<string, string>;
   /** Module update definition (recipe `_module.name`) or DDI chunk part. */
   definition: string;
   action: 'update' | 'skip';
@@ -44,12 +46,6 @@ export interface PlannedModule {
 export interface ActionContext {
   /** `system`: SOUP system update; `ddi`: plain hawkBit deployment. */
   kind: 'system' | 'ddi';
-  /**
-   * Where the action's files come from: `server` (fetched and downloaded, the default when absent) or
-   * `bundle` (an offline bundle extracted into the action's folder: nothing is fetched, feedback is
-   * recorded with `offline: true`, `actionId` and `recipeId`).
-   */
-  source?: 'server' | 'bundle';
   actionId: string;
   /** systemUpdate/{id} or deploymentBase/{id}. */
   href: string;
@@ -65,6 +61,8 @@ export interface ActionContext {
   /** releasenotes / license artifacts offered with the consent request. */
   offers: ArtifactRef[];
   consent?: { decision: 'accept' | 'deny'; by: string };
+  /** Installing from an offline bundle (`soup-agent install`): where it was unpacked. */
+  offline?: { bundleDir: string };
   /** cancelAction link, once the server asked to cancel. */
   cancelHref?: string;
   startedAt: number;

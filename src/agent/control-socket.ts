@@ -6,7 +6,7 @@
  *   {"command":"check"}                              → {"ok":true}            (poll now)
  *   {"command":"consent","decision":"accept","actionId":"17","by":"cli"} → {"ok":true} | {"ok":false,"error":"…"}
  *   {"command":"report"}                             → {"ok":true,"report":{…}}
- *   {"command":"install","bundle":"/path/b.tar"}     → {"ok":true,"actionId":"17"} (started) | {"ok":false,"error":"…"}
+ *   {"command":"install","bundle":"/path/file.tar"}     → {"ok":true,"actionId":"17"} (install started)
  */
 import { unlinkSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
@@ -38,6 +38,10 @@ function parseRequest(line: string): ControlRequest | undefined {
       case 'check':
       case 'report':
         return { command: value.command };
+      case 'install': {
+        const b = (value as { bundle?: unknown }).bundle;
+        return typeof b === 'string' && b !== '' ? { command: 'install', bundle: b } : undefined;
+      }
       case 'consent': {
         const v = value as { decision?: unknown; actionId?: unknown; by?: unknown };
         if (v.decision !== 'accept' && v.decision !== 'deny') return undefined;
@@ -47,12 +51,6 @@ function parseRequest(line: string): ControlRequest | undefined {
           by: typeof v.by === 'string' ? v.by : 'local user',
           ...(typeof v.actionId === 'string' ? { actionId: v.actionId } : {}),
         };
-      }
-      case 'install': {
-        const v = value as { bundle?: unknown };
-        return typeof v.bundle === 'string' && v.bundle !== ''
-          ? { command: 'install', bundle: v.bundle }
-          : undefined;
       }
       default:
         return undefined;

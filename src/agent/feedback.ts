@@ -74,10 +74,10 @@ export function feedbackBody(
     status: { ...ddiStatus, details: status.details },
     phase,
     modules: moduleFeedback(ctx),
-    offline: ctx.source === 'bundle',
+    offline: ctx.offline !== undefined,
   };
-  // recorded offline: carried back with `feedback export` / POST offlineFeedback, which need the ids
-  if (ctx.source === 'bundle') return { actionId: ctx.actionId, recipeId: ctx.recipe?.id ?? '', ...body };
+  // recorded offline: `offlineFeedback` records carry the action and recipe they belong to
+  if (ctx.offline !== undefined) return { actionId: ctx.actionId, recipeId: ctx.recipe?.id ?? '', ...body };
   return body as unknown as Record<string, unknown>;
 }
 

@@ -107,20 +107,19 @@ export class UpdateRunner {
     this.enter({ ...INITIAL });
   }
 
-  /**
-   * Starts a system update from an offline bundle already extracted into the action's folder
-   * (bundle/install.ts): the same steps as online, nothing fetched or downloaded.
-   */
-  startBundle(
+  /** Starts installing an unpacked offline bundle (feedback recorded with `offline: true`). */
+  startOffline(
     actionId: string,
-    feedbackUrl: string,
+    bundleDir: string,
     recipe: { id: string; name: string; version: string },
   ): void {
-    const ctx = newContext('system', actionId, `bundle:${actionId}`, feedbackUrl, this.deps.clock.now());
-    ctx.source = 'bundle';
+    // relative: delivered to whichever server the gateway talks to once it is online again (outbox.ts)
+    const feedbackUrl = `systemUpdate/${encodeURIComponent(actionId)}/feedback`;
+    const ctx = newContext('system', actionId, '', feedbackUrl, this.deps.clock.now());
+    ctx.offline = { bundleDir };
     ctx.recipe = recipe;
     this.ctx = ctx;
-    this.deps.log.info({ kind: 'system', source: 'bundle', actionId }, 'new action from an offline bundle');
+    this.deps.log.info({ actionId, bundleDir }, 'new action from an offline bundle');
     this.enter({ ...INITIAL });
   }
 
@@ -398,6 +397,8 @@ export class UpdateRunner {
     this.state = undefined;
     this.ctx = undefined;
     void rm(actionDir(config.dataDir, ctx.actionId), { recursive: true, force: true }).catch(() => {});
+    if (ctx.offline !== undefined)
+      void rm(ctx.offline.bundleDir, { recursive: true, force: true }).catch(() => {});
   }
 }
 

@@ -227,32 +227,6 @@ export class StateStore {
     }));
   }
 
-  /** Rows after `seq` in order (reading the whole outbox page by page). */
-  outboxAfter(seq: number, limit: number): OutboxRow[] {
-    const rows = this.db
-      .prepare<[number, number]>(
-        'SELECT seq, feedback_id, action_id, url, body, created_at, attempts FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?',
-      )
-      .all(seq, limit) as {
-      seq: number;
-      feedback_id: string;
-      action_id: string;
-      url: string;
-      body: string;
-      created_at: number;
-      attempts: number;
-    }[];
-    return rows.map((r) => ({
-      seq: r.seq,
-      feedbackId: r.feedback_id,
-      actionId: r.action_id,
-      url: r.url,
-      body: r.body,
-      createdAt: r.created_at,
-      attempts: r.attempts,
-    }));
-  }
-
   outboxSize(): number {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM outbox').get() as { n: number }).n;
   }

@@ -1,10 +1,13 @@
-import { resolve } from 'node:path';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Command } from 'commander';
-import { type BundleServer, bundleApi, createBundle } from '../agent/bundle/create.js';
-import { readOfflineFeedback, uploadOfflineFeedback } from '../agent/bundle/offline-feedback.js';
-import { systemClock } from '../lib/clock.js';
-import { isSoupError, oneLine } from '../lib/errors.js';
+import { createBundle } from '../agent/bundle.js';
+import { InstallApi } from '../agent/install-api.js';
+import { createAuth } from '../agent/net/auth.js';
+import { isSoupError } from '../lib/errors.js';
 import { createLogger } from '../lib/log.js';
+import type { SystemReport } from '../recipe/types.js';
 import { CliExit } from './exit.js';
 
 interface ServerOptions {
@@ -14,55 +17,76 @@ interface ServerOptions {
   token: string;
 }
 
-function withServerOptions(command: Command): Command {
+function serverOptions(command: Command): Command {
   return command
-    .requiredOption('--server <url>', 'the backend (Install API base URL)')
+    .requiredOption('--server <url>', 'Install API base URL')
     .requiredOption('--tenant <tenant>', 'tenant')
-    .requiredOption('--controller <id>', "the gateway's controllerId")
+    .requiredOption('--controller <id>', 'the gateway controllerId')
     .requiredOption('--token <token>', "the gateway's target token");
 }
 
-function serverOf(o: ServerOptions): BundleServer {
-  if (!/^https?:\/\//.test(o.server))
-    throw new CliExit(2, `bundle: --server ${o.server} is not an http(s) URL`);
-  return { url: o.server, tenant: o.tenant, controllerId: o.controller, targetToken: o.token };
+function api(o: ServerOptions): InstallApi {
+  return new InstallApi({
+    url: o.server,
+    tenant: o.tenant,
+    controllerId: o.controller,
+    auth: createAuth({ targetToken: o.token }),
+    timeoutMs: 60_000,
+    now: () => Date.now(),
+  });
 }
 
 export function registerBundle(program: Command): void {
   const bundle = program.command('bundle').description('create offline bundles, upload offline feedback');
-  withServerOptions(
-    bundle
-      .command('create')
-      .description("fetch the gateway's open system update into one bundle file")
-      .option('--report <file>', 'a system report (report --json) to send first as that controller')
-      .requiredOption('-o, --out <file>', 'the bundle file to write'),
-  ).action(async (options: ServerOptions & { report?: string; out: string }) => {
-    const server = serverOf(options);
-    try {
-      const manifest = await createBundle({
-        server,
-        ...(options.report === undefined ? {} : { reportFile: resolve(options.report) }),
-        out: resolve(options.out),
-        clock: systemClock,
-        log: createLogger({ level: process.env.SOUP_LOG_LEVEL ?? 'warn' }),
-      });
-      process.stdout.write(
-        `bundle ${options.out}: action ${manifest.actionId}, recipe ${manifest.recipe.name} ${manifest.recipe.version} (id ${manifest.recipe.id})\n`,
-      );
-    } catch (err) {
-      if (isSoupError(err, 'SOUP_E_NO_ACTION')) throw new CliExit(1, oneLine(err));
-      throw err;
-    }
-  });
-  withServerOptions(
-    bundle
-      .command('upload-feedback')
-      .description('send feedback recorded offline (feedback export) to the backend (offlineFeedback)')
-      .argument('<file>', 'the file written by feedback export'),
-  ).action(async (file: string, options: ServerOptions) => {
-    const server = serverOf(options);
-    const feedback = await readOfflineFeedback(resolve(file));
-    const sent = await uploadOfflineFeedback(bundleApi(server, systemClock), feedback);
-    process.stdout.write(`${sent} offline feedback record(s) sent\n`);
-  });
+  serverOptions(
+    bundle.command('create').description("fetch the controller's open system update into one bundle"),
+  )
+    .option('--report <file>', 'a system report (`report --json` of the gateway) to PUT first')
+    .requiredOption('-o, --output <file>', 'bundle file to write')
+    .action(async (o: ServerOptions & { report?: string; output: string }) => {
+      let report: SystemReport | undefined;
+      if (o.report !== undefined) {
+        try {
+          report = JSON.parse(await readFile(o.report, 'utf8')) as SystemReport;
+        } catch (err) {
+          throw new CliExit(2, `bundle: cannot read the report ${o.report} (${(err as Error).message})`);
+        }
+      }
+      const workDir = await mkdtemp(join(tmpdir(), 'soup-bundle-'));
+      try {
+        const manifest = await createBundle({
+          api: api(o),
+          tenant: o.tenant,
+          controllerId: o.controller,
+          ...(report === undefined ? {} : { report }),
+          out: o.output,
+          workDir,
+          now: () => Date.now(),
+          log: createLogger({ level: 'warn' }),
+        });
+        process.stdout.write(`${JSON.stringify(manifest)}\n`);
+      } catch (err) {
+        if (isSoupError(err, 'SOUP_E_NO_ACTION')) throw new CliExit(1, `bundle: ${err.message}`);
+        throw err;
+      } finally {
+        await rm(workDir, { recursive: true, force: true });
+      }
+    });
+  serverOptions(
+    bundle.command('upload-feedback').description('send feedback recorded offline (offlineFeedback)'),
+  )
+    .argument('<file>', 'output of `soup-agent feedback export`')
+    .action(async (file: string, o: ServerOptions) => {
+      let body: { records?: unknown[] };
+      try {
+        body = JSON.parse(await readFile(file, 'utf8')) as { records?: unknown[] };
+      } catch (err) {
+        throw new CliExit(2, `bundle: cannot read ${file} (${(err as Error).message})`);
+      }
+      if (!Array.isArray(body.records)) throw new CliExit(2, `bundle: ${file} has no "records" list`);
+      const client = api(o);
+      const status = await client.postJson(client.url('offlineFeedback'), { records: body.records });
+      if (status >= 300) throw new CliExit(1, `bundle: offlineFeedback answered ${status}`);
+      process.stdout.write(`${body.records.length} record(s) uploaded\n`);
+    });
 }

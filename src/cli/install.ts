@@ -1,118 +1,117 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { installBundleLocally } from '../agent/bundle/local-install.js';
 import { askDaemon } from '../agent/control-socket.js';
-import { phaseOf, stepsDone } from '../agent/machine.js';
+import { createEngine } from '../agent/engine.js';
+import { bundleDir, unpackOffline } from '../agent/offline.js';
+import { offlineBundleLinks } from '../agent/offline-links.js';
 import type { LastResult } from '../agent/run-loop.js';
 import { readStatus } from '../agent/status.js';
+import { StateStore } from '../agent/store.js';
 import { systemClock } from '../lib/clock.js';
-import { isSoupError, oneLine } from '../lib/errors.js';
+import { isSoupError } from '../lib/errors.js';
 import { createLogger } from '../lib/log.js';
-import { UPDATE_STEPS } from '../recipe/status.js';
 import { agentConfig, type ConfigOption, withConfigOption } from './agent-options.js';
 import { CliExit } from './exit.js';
-import { ProgressPrinter } from './install-progress.js';
 import { AGENT_VERSION } from './version.js';
 
-function verdict(last: LastResult): void {
-  if (last.finished === 'success') {
-    process.stdout.write(`action ${last.actionId}: success\n`);
-    return;
-  }
-  const why = last.details.length > 0 ? `: ${last.details.join('; ')}` : '';
-  throw new CliExit(1, `install: action ${last.actionId} ended ${last.finished}${why}`);
+function progressLine(phase: string, cnt: number, of: number): string {
+  const width = 24;
+  const filled = Math.round((cnt / of) * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${cnt}/${of} ${phase}`;
 }
 
-/** Through the running daemon: it starts the action; progress is read from the state until it ends. */
-async function throughDaemon(
-  config: ReturnType<typeof agentConfig>,
-  bundle: string,
-  printer: ProgressPrinter,
-): Promise<'no-daemon' | LastResult> {
-  let answer: Awaited<ReturnType<typeof askDaemon>>;
-  try {
-    answer = await askDaemon(config.dataDir, { command: 'install', bundle }, 300_000);
-  } catch (err) {
-    if (isSoupError(err, 'SOUP_E_NO_DAEMON')) return 'no-daemon';
-    throw err;
-  }
-  if (!answer.ok) throw new CliExit(1, `install: ${answer.error.replace(/^bundle: /, '')}`);
-  const actionId = String(answer.actionId);
-  process.stdout.write(`installing action ${actionId} through the running daemon\n`);
-  for (;;) {
-    await systemClock.sleep(500);
-    const s = await readStatus(config, AGENT_VERSION);
-    if (s.update !== null && s.update.actionId === actionId) {
-      printer.show(s.update);
-      continue;
-    }
-    if (s.lastResult !== null && s.lastResult.actionId === actionId) {
-      printer.done();
-      return s.lastResult;
-    }
-    if (!s.agent.running) {
-      printer.done();
-      throw new CliExit(1, `install: the daemon stopped; action ${actionId} resumes when it starts again`);
-    }
-  }
+function printer(): (line: string) => void {
+  let last = '';
+  return (line) => {
+    if (line === last) return;
+    last = line;
+    if (process.stdout.isTTY) process.stdout.write(`\r${line.padEnd(60)}`);
+    else process.stdout.write(`${line}\n`);
+  };
+}
+
+function end(result: LastResult | undefined, actionId: string): void {
+  if (process.stdout.isTTY) process.stdout.write('\n');
+  if (result === undefined || result.actionId !== actionId)
+    throw new CliExit(1, `install: action ${actionId} did not finish`);
+  const why = result.details.length > 0 ? `: ${result.details.join('; ')}` : '';
+  if (result.finished !== 'success')
+    throw new CliExit(1, `install: action ${actionId} ${result.finished}${why}`);
+  process.stdout.write(`installed: action ${actionId} success\n`);
 }
 
 export function registerInstall(program: Command): void {
   withConfigOption(
     program
       .command('install')
-      .description('offline system update from a bundle (through the daemon when it runs)')
-      .argument('<bundle>', 'the bundle file (soup-agent bundle create)'),
+      .description('offline system update from a bundle')
+      .argument('<bundle>', 'bundle file (tar)'),
   ).action(async (file: string, options: ConfigOption) => {
     const config = agentConfig(options);
     const bundle = resolve(file);
-    const printer = new ProgressPrinter(process.stdout, process.stdout.isTTY === true);
-    const viaDaemon = await throughDaemon(config, bundle, printer);
-    if (viaDaemon !== 'no-daemon') {
-      verdict(viaDaemon);
-      return;
-    }
-    const stop = new AbortController();
-    const onSignal = () => stop.abort();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    let last: LastResult;
+    const print = printer();
+    // through the daemon when it runs (it holds the ports)
+    let actionId: string | undefined;
     try {
-      last = await installBundleLocally(bundle, {
+      const answer = await askDaemon(config.dataDir, { command: 'install', bundle }, 120_000);
+      if (!answer.ok) throw new CliExit(1, `install: ${answer.error}`);
+      actionId = String(answer.actionId);
+    } catch (err) {
+      if (!isSoupError(err, 'SOUP_E_NO_DAEMON')) throw err;
+    }
+    if (actionId !== undefined) {
+      for (;;) {
+        const s = await readStatus(config, AGENT_VERSION);
+        if (s.update?.actionId === actionId)
+          print(progressLine(s.update.phase, s.update.progress.cnt, s.update.progress.of));
+        else if (s.lastResult?.actionId === actionId) return end(s.lastResult, actionId);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    // no daemon: install here
+    const store = StateStore.open(config.dataDir);
+    const links = offlineBundleLinks();
+    try {
+      const running = store.loadAction<{ step: string }, unknown>();
+      if (running !== undefined)
+        throw new CliExit(
+          1,
+          `install: action ${running.actionId} is in progress (start the daemon to finish it)`,
+        );
+      const manifest = await unpackOffline(config, bundle);
+      if (store.isFinished(manifest.actionId))
+        throw new CliExit(1, `install: action ${manifest.actionId} was already installed here`);
+      const log = createLogger({ level: process.env.SOUP_LOG_LEVEL ?? 'warn' });
+      const engine = createEngine({
         config,
-        log: createLogger({ level: process.env.SOUP_LOG_LEVEL ?? 'warn' }),
+        log,
         clock: systemClock,
         agentVersion: AGENT_VERSION,
-        signal: stop.signal,
-        onStart: (m) =>
-          process.stdout.write(
-            `installing ${m.recipe.name} ${m.recipe.version} (action ${m.actionId}) from ${file}\n`,
-          ),
-        onTick: (runner) => {
-          const current = runner.current;
-          if (current === undefined) return;
-          printer.show({
-            actionId: current.ctx.actionId,
-            phase: phaseOf(current.state),
-            progress: { cnt: stepsDone(current.state), of: UPDATE_STEPS },
-            modules: current.ctx.modules.map((m) => ({
-              name: m.name,
-              state: m.state,
-              progress: m.progress ?? { cnt: 0, of: m.image?.size ?? 0 },
-            })),
-          });
-        },
+        store,
+        links,
       });
-    } catch (err) {
-      printer.done();
-      if (isSoupError(err, 'SOUP_E_BUNDLE'))
-        throw new CliExit(1, `install: ${oneLine(err).replace(/^bundle: /, '')}`);
-      throw err;
+      const { runner } = engine;
+      const stop = new AbortController();
+      process.once('SIGINT', () => stop.abort());
+      runner.startOffline(manifest.actionId, bundleDir(config, manifest.actionId), manifest.recipe);
+      const timer = setInterval(() => {
+        const current = runner.current;
+        if (current !== undefined) {
+          const s = current.state;
+          print(progressLine(s.step, 0, 1).replace(/\[.*\] 0\/1 /, `[${s.step}] `));
+        }
+      }, 250);
+      try {
+        const done = await runner.advance(stop.signal);
+        if (!done.finished)
+          throw new CliExit(1, `install: interrupted; action ${manifest.actionId} resumes with the daemon`);
+      } finally {
+        clearInterval(timer);
+      }
+      end(store.get<LastResult>('lastResult'), manifest.actionId);
     } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      store.close();
+      await links.closeAll();
     }
-    printer.done();
-    verdict(last);
   });
 }

@@ -5,7 +5,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { exists, sha256OfFile } from '../../handlers/file-io.js';
+import { copyFileDurably, exists, sha256OfFile } from '../../handlers/file-io.js';
 import { SoupError } from '../../lib/errors.js';
 import type { ArtifactRef } from '../action.js';
 import { downloadArtifact } from '../net/download.js';
@@ -26,14 +26,16 @@ export async function downloadAll(env: StepEnv, refs: ArtifactRef[]): Promise<vo
     if (seen.has(a.path)) continue;
     seen.add(a.path);
     if (await complete(a)) continue;
-    if (env.ctx.source === 'bundle') {
-      // an offline bundle brings every artifact: nothing to fetch, and a wrong one is never replaced
-      throw new SoupError(
-        'SOUP_E_BUNDLE',
-        `bundle: artifact ${a.id} (${a.filename}) is missing or does not match its SHA-256`,
-      );
-    }
     await mkdir(dirname(a.path), { recursive: true });
+    if (env.ctx.offline !== undefined) {
+      await copyFileDurably(a.url, a.path, a.size, { signal: env.signal });
+      if (!(await complete(a)))
+        throw new SoupError(
+          'SOUP_E_HASH',
+          `bundle artifact ${a.id} (${a.filename}): size or SHA-256 differs from the recipe file`,
+        );
+      continue;
+    }
     env.log.info({ artifact: a.id, filename: a.filename, size: a.size }, 'downloading');
     await downloadArtifact({
       url: a.url,

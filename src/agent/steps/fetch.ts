@@ -2,10 +2,10 @@
  * Step 2, fetch: the action itself, and for a SOUP system update the recipe file (exact bytes, kept in
  * the action's directory) and its signatures. Repeatable: it overwrites what an earlier try wrote.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { exists } from '../../handlers/file-io.js';
 import { SoupError } from '../../lib/errors.js';
+import type { BundleManifest } from '../bundle.js';
 import type { DdiDeploymentBase, SystemUpdateAction } from '../install-api.js';
 import { actionDir, type StepEnv } from './env.js';
 
@@ -21,18 +21,21 @@ export function parseDuration(value: string | undefined): number | undefined {
   return ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000;
 }
 
-/** An offline bundle was extracted into the action's folder: its files must still be there. */
-async function checkBundleFiles(dir: string): Promise<void> {
-  for (const name of [RECIPE_FILE, SIGNATURES_FILE]) {
-    if (!(await exists(join(dir, name))))
-      throw new SoupError('SOUP_E_BUNDLE', `bundle: ${name} is gone from ${dir}: install the bundle again`);
-  }
-}
-
 export async function fetchAction(env: StepEnv): Promise<void> {
   const { ctx, api, signal } = env;
   const dir = actionDir(env.config.dataDir, ctx.actionId);
   await mkdir(dir, { recursive: true });
+  if (ctx.offline !== undefined) {
+    // an offline bundle: the same files, from the unpacked bundle instead of the server
+    await copyFile(join(ctx.offline.bundleDir, RECIPE_FILE), join(dir, RECIPE_FILE));
+    await copyFile(join(ctx.offline.bundleDir, SIGNATURES_FILE), join(dir, SIGNATURES_FILE));
+    const manifest = JSON.parse(
+      await readFile(join(ctx.offline.bundleDir, 'bundle.json'), 'utf8'),
+    ) as BundleManifest;
+    ctx.recipe = manifest.recipe;
+    env.save();
+    return;
+  }
   if (ctx.kind === 'ddi') {
     const answer = await api.getJson<DdiDeploymentBase & { confirmation?: DdiDeploymentBase['deployment'] }>(
       ctx.href,
@@ -54,10 +57,6 @@ export async function fetchAction(env: StepEnv): Promise<void> {
         ? undefined
         : { available: base.deployment.maintenanceWindow === 'available' };
     env.save();
-    return;
-  }
-  if (ctx.source === 'bundle') {
-    await checkBundleFiles(dir);
     return;
   }
   const action = await api.getJson<SystemUpdateAction>(ctx.href, signal);
