@@ -4,46 +4,28 @@
  * `recipe-file.json` (the exact signed bytes), `signatures.json` and `artifacts/<id>`.
  *
  * `createBundle` is the system update app's side (fetch the open system update as the controller);
- * `unpackBundle` the gateway's (unpack into dataDir, check the manifest). The gateway then verifies,
+ * the gateway's side is `unpackOffline` (offline.ts, checks in bundle/open.ts). The gateway then verifies,
  * matches and installs it exactly as online; its feedback is recorded with `offline: true`.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import * as tar from 'tar';
 import { SoupError } from '../lib/errors.js';
 import { parseRecipeFile } from '../recipe/schema.js';
 import type { RecipeFileArtifact, SystemReport } from '../recipe/types.js';
+import { artifactFileName, BUNDLE_FORMAT, type BundleManifest, recipeArtifacts } from './bundle/manifest.js';
 import { type InstallApi, idOfLink, type SystemUpdateAction } from './install-api.js';
 import { downloadArtifact } from './net/download.js';
 
-export const BUNDLE_FORMAT = 'soup-bundle/1';
-
-export interface BundleManifest {
-  format: typeof BUNDLE_FORMAT;
-  tenant: string;
-  controllerId: string;
-  actionId: string;
-  recipe: { id: string; name: string; version: string };
-  createdAt: string;
-}
+export { BUNDLE_FORMAT, type BundleManifest } from './bundle/manifest.js';
 
 /** Every artifact the recipe file names (images' sets, scripts, system artifacts), once each. */
 export function artifactsOf(bytes: Uint8Array): RecipeFileArtifact[] {
-  const file = parseRecipeFile(bytes);
-  const all = [
-    ...(file.software.images ?? []).flatMap((i) => i._software.artifacts),
-    ...(file.software.scripts ?? []),
-    ...(file.software._systemArtifacts ?? []).flatMap((s) => s.artifacts),
-  ];
-  const seen = new Map<string, RecipeFileArtifact>();
-  for (const a of all) if (!seen.has(a.id)) seen.set(a.id, a);
-  return [...seen.values()];
+  return recipeArtifacts(parseRecipeFile(bytes));
 }
 
-export function artifactFile(id: string): string {
-  return id.replace(/[^A-Za-z0-9._-]/g, '_');
-}
+export const artifactFile = artifactFileName;
 
 export interface CreateBundleOptions {
   api: InstallApi;
@@ -98,40 +80,5 @@ export async function createBundle(options: CreateBundleOptions): Promise<Bundle
     'signatures.json',
     'artifacts',
   ]);
-  return manifest;
-}
-
-/** Unpacks a bundle into `dir` and checks its manifest against this gateway. */
-export async function unpackBundle(file: string, dir: string, controllerId: string): Promise<BundleManifest> {
-  await mkdir(dir, { recursive: true });
-  try {
-    await tar.x({ file, cwd: dir, strict: true, preservePaths: false });
-  } catch (err) {
-    throw new SoupError(
-      'SOUP_E_BUNDLE',
-      `bundle ${file}: not a readable tar file (${(err as Error).message})`,
-    );
-  }
-  let manifest: BundleManifest;
-  try {
-    manifest = JSON.parse(await readFile(join(dir, 'bundle.json'), 'utf8')) as BundleManifest;
-  } catch {
-    throw new SoupError('SOUP_E_BUNDLE', `bundle ${file}: bundle.json is missing or not JSON`);
-  }
-  if (manifest.format !== BUNDLE_FORMAT) {
-    throw new SoupError(
-      'SOUP_E_BUNDLE',
-      `bundle ${file}: format is ${String(manifest.format)}, expected ${BUNDLE_FORMAT}`,
-    );
-  }
-  if (manifest.controllerId !== controllerId) {
-    throw new SoupError(
-      'SOUP_E_BUNDLE',
-      `bundle ${file}: made for ${manifest.controllerId}, this gateway is ${controllerId}`,
-    );
-  }
-  if (typeof manifest.actionId !== 'string' || typeof manifest.recipe?.id !== 'string') {
-    throw new SoupError('SOUP_E_BUNDLE', `bundle ${file}: bundle.json lacks actionId or recipe.id`);
-  }
   return manifest;
 }
