@@ -23,7 +23,7 @@ import { type ControlAnswer, type ControlRequest, serveControl } from './control
 import { createEngine } from './engine.js';
 import { idOfLink, type Link } from './install-api.js';
 import { phaseOf } from './machine.js';
-import { type MqttLocalApi, startMqttLocalApi } from './mqtt/local-api.js';
+import { type LocalApiBridge, startLocalApiBridge } from './mqtt/bridge.js';
 import { Backoff, parsePollingSleep } from './net/polling.js';
 import { bundleDir, unpackOffline } from './offline.js';
 import { feedbackIdFor, flushOutbox } from './outbox.js';
@@ -133,6 +133,53 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
 
     const wakeup = new Wakeup(clock);
     const handledCancels = new Set<string>();
+    /** Answers the pending consent request (`soup-agent consent`, the MQTT local API). */
+    const answerConsent = (
+      decision: 'accept' | 'deny',
+      actionId: string | undefined,
+      by: string,
+    ): ControlAnswer => {
+      const pending = store.get<ConsentRequest>(PENDING_CONSENT);
+      if (pending === undefined) return { ok: false, error: 'no consent request is pending' };
+      if (actionId !== undefined && actionId !== pending.actionId) {
+        return {
+          ok: false,
+          error: `no consent request is pending for action ${actionId} (pending: ${pending.actionId})`,
+        };
+      }
+      store.saveConsent({ actionId: pending.actionId, decision, by, at: clock.now() });
+      wakeup.wake();
+      return { ok: true, actionId: pending.actionId };
+    };
+    const inProgress = () => runner.current;
+    /** `install BUNDLE` (control socket, MQTT `command`): checked and started here, run by the loop. */
+    const installBundle = async (bundle: string): Promise<ControlAnswer> => {
+      if (runner.current !== undefined) {
+        return {
+          ok: false,
+          error: `action ${runner.current.ctx.actionId} is in progress: try again when it has ended`,
+        };
+      }
+      try {
+        const manifest = await unpackOffline(config, bundle);
+        if (store.isFinished(manifest.actionId))
+          return { ok: false, error: `action ${manifest.actionId} was already installed here` };
+        // an action may have started while the bundle was checked
+        const started = inProgress();
+        if (started !== undefined)
+          return {
+            ok: false,
+            error: `action ${started.ctx.actionId} is in progress: try again when it has ended`,
+          };
+        runner.startOffline(manifest.actionId, bundleDir(config, manifest.actionId), manifest.recipe);
+        wakeup.wake();
+        void publishLocal();
+        return { ok: true, actionId: manifest.actionId };
+      } catch (err) {
+        log.warn({ bundle, err: oneLine(err) }, 'bundle refused');
+        return { ok: false, error: oneLine(err) };
+      }
+    };
     control = await serveControl(config.dataDir, async (request: ControlRequest): Promise<ControlAnswer> => {
       switch (request.command) {
         case 'ping':
@@ -140,24 +187,8 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
         case 'check':
           wakeup.wake();
           return { ok: true };
-        case 'consent': {
-          const pending = store.get<ConsentRequest>(PENDING_CONSENT);
-          if (pending === undefined) return { ok: false, error: 'no consent request is pending' };
-          if (request.actionId !== undefined && request.actionId !== pending.actionId) {
-            return {
-              ok: false,
-              error: `no consent request is pending for action ${request.actionId} (pending: ${pending.actionId})`,
-            };
-          }
-          store.saveConsent({
-            actionId: pending.actionId,
-            decision: request.decision,
-            by: request.by,
-            at: clock.now(),
-          });
-          wakeup.wake();
-          return { ok: true, actionId: pending.actionId };
-        }
+        case 'consent':
+          return answerConsent(request.decision, request.actionId, request.by);
         case 'report': {
           // while an update streams to modules, probing them would interleave with the transfer: the
           // report taken for the update (at matching) stands for the system until it ends
@@ -166,20 +197,8 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
             return { ok: true, report: last, cached: true };
           return { ok: true, report: await inventory(signal) };
         }
-        case 'install': {
-          if (runner.current !== undefined) {
-            return {
-              ok: false,
-              error: `action ${runner.current.ctx.actionId} is in progress: try again when it has ended`,
-            };
-          }
-          const manifest = await unpackOffline(config, request.bundle);
-          if (store.isFinished(manifest.actionId))
-            return { ok: false, error: `action ${manifest.actionId} was already installed here` };
-          runner.startOffline(manifest.actionId, bundleDir(config, manifest.actionId), manifest.recipe);
-          wakeup.wake();
-          return { ok: true, actionId: manifest.actionId };
-        }
+        case 'install':
+          return installBundle(request.bundle);
         default: {
           const never: never = request;
           return never;
@@ -187,85 +206,49 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       }
     });
 
-    // the MQTT local API (optional): status, events and consent requests out; answers and commands in
-    let local: MqttLocalApi | undefined;
-    let publishedConsent: string | undefined;
-    let lastPhase: string | undefined;
-    publishLocal = async (): Promise<void> => {
-      if (local === undefined) return;
-      try {
-        const current = runner.current;
-        const phase = current === undefined ? 'idle' : phaseOf(current.state);
-        if (phase !== lastPhase) {
-          lastPhase = phase;
-          await local.publishEvent({ type: 'phase', phase, actionId: current?.ctx.actionId ?? null });
-        }
-        const pending = store.get<ConsentRequest>(PENDING_CONSENT);
-        const key = pending === undefined ? '' : JSON.stringify(pending);
-        if (key !== (publishedConsent ?? '')) {
-          publishedConsent = key;
-          if (pending === undefined) await local.clearConsent();
-          else
-            await local.requestConsent({
-              ...pending,
-              recipe: pending.recipe ?? { id: pending.actionId, name: 'deployment', version: '' },
-            });
-        }
-        await local.publishStatus(await readStatus(config, options.agentVersion));
-      } catch (err) {
-        log.warn({ err: oneLine(err) }, 'local API publish failed');
-      }
-    };
+    // the MQTT local API (optional, mqtt/bridge.ts): connects in the background and keeps retrying while
+    // the broker is down; status, events and consent requests out; answers and commands in
+    let localApi: LocalApiBridge | undefined;
     if (config.mqtt !== undefined) {
-      try {
-        local = await startMqttLocalApi({
-          url: config.mqtt.url,
-          topicPrefix: config.mqtt.topicPrefix,
-          controllerId: config.server.controllerId,
-          log,
-          clock,
-          onConsentResponse: (response) => {
-            const pending = store.get<ConsentRequest>(PENDING_CONSENT);
-            if (pending?.actionId !== response.actionId) {
-              log.warn(
-                { actionId: response.actionId },
-                'consent answer for an action that is not waiting: ignored',
+      localApi = startLocalApiBridge({
+        url: config.mqtt.url,
+        topicPrefix: config.mqtt.topicPrefix,
+        controllerId: config.server.controllerId,
+        log,
+        clock,
+        signal,
+        status: () => readStatus(config, options.agentVersion, { pid: process.pid, store }),
+        pendingConsent: () => store.get<ConsentRequest>(PENDING_CONSENT),
+        onConsentResponse: (r) => {
+          const answer = answerConsent(r.decision, r.actionId, r.by);
+          if (!answer.ok) {
+            log.warn({ actionId: r.actionId, error: answer.error }, 'consent answer over MQTT not taken');
+            localApi?.event({ type: 'error', topic: 'consent/response', message: answer.error });
+          }
+          localApi?.refresh();
+        },
+        onCommand: (c) => {
+          switch (c.command) {
+            case 'check':
+              wakeup.wake();
+              return;
+            case 'install':
+              void installBundle(c.bundle).then((a) =>
+                localApi?.event(
+                  a.ok
+                    ? { type: 'install', bundle: c.bundle, ok: true, actionId: a.actionId }
+                    : { type: 'install', bundle: c.bundle, ok: false, error: a.error },
+                ),
               );
               return;
+            default: {
+              const never: never = c;
+              return never;
             }
-            store.saveConsent({
-              actionId: response.actionId,
-              decision: response.decision,
-              by: response.by,
-              at: clock.now(),
-            });
-            wakeup.wake();
-          },
-          onCommand: (command) => {
-            switch (command.command) {
-              case 'check':
-                wakeup.wake();
-                break;
-              case 'install':
-                log.warn(
-                  { bundle: command.bundle },
-                  'offline bundles are not built in this version: install ignored',
-                );
-                void local?.publishEvent({
-                  type: 'error',
-                  message: 'install from a bundle is not built in this version',
-                });
-                break;
-              default: {
-                const never: never = command;
-                return never;
-              }
-            }
-          },
-        });
-      } catch (err) {
-        log.warn({ err: oneLine(err) }, 'MQTT local API unavailable: continuing without it');
-      }
+          }
+        },
+      });
+      publishLocal = async () => localApi?.refresh();
     }
     // systemd watchdog: pinged on its own schedule, so a long step never looks like a hang
     const watchdogMs = options.notifier?.watchdogMs;
@@ -347,7 +330,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     }
 
     await watchdog;
-    await local?.close().catch(() => {});
+    await localApi?.close();
 
     async function handleCancel(link: Link): Promise<void> {
       const cancel = await api.getJson<{ id: string; cancelAction?: { stopId?: string } }>(link.href, signal);

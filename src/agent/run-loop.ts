@@ -113,7 +113,8 @@ export class UpdateRunner {
     bundleDir: string,
     recipe: { id: string; name: string; version: string },
   ): void {
-    const feedbackUrl = this.deps.api.url(`systemUpdate/${encodeURIComponent(actionId)}/feedback`);
+    // relative: delivered to whichever server the gateway talks to once it is online again (outbox.ts)
+    const feedbackUrl = `systemUpdate/${encodeURIComponent(actionId)}/feedback`;
     const ctx = newContext('system', actionId, '', feedbackUrl, this.deps.clock.now());
     ctx.offline = { bundleDir };
     ctx.recipe = recipe;
