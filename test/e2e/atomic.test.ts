@@ -12,7 +12,7 @@ import { buildDemoImages, type DemoImage } from '../../src/demo/images.js';
 import { CID, E2e, type Entity, sha256 } from './harness.js';
 import { type Proc, startProc } from './processes.js';
 
-async function startSimulator(e: E2e, faults: unknown[]): Promise<Proc> {
+async function startSimulator(e: E2e, faults: unknown[], flashWriteBytesPerSec = 0): Promise<Proc> {
   const dev = join(e.dir, `dev-${Date.now()}`);
   (await import('node:fs')).mkdirSync(dev, { recursive: true });
   const config = join(dev, 'simulate.json');
@@ -28,7 +28,7 @@ async function startSimulator(e: E2e, faults: unknown[]): Promise<Proc> {
           attributes: { 'module-id': '5000', hwVersion: '1.2' },
           slotSize: 262144,
           bufSize: 512,
-          flashWriteBytesPerSec: 0,
+          flashWriteBytesPerSec,
           image: '1.0.0',
           faults,
         },
@@ -190,4 +190,36 @@ describe('e2e: atomic system update over SMP and UDS simulators', () => {
     await e.agent?.stop();
     await sim.stop();
   }, 180_000);
+
+  it('SIGKILL of the agent while the SMP display is being written: the restart resumes and commits everything', async () => {
+    const sim = (await startSimulator(e, [], 16 * 1024)) as Proc & { dev: string };
+    (await import('node:fs')).mkdirSync(join(e.dir, 'images3'), { recursive: true });
+    const images = await buildDemoImages(join(e.dir, 'images3'), { smp: true, uds: true });
+    const before = new Set((await e.actions()).map((a) => String(a.id)));
+    await releaseAll(e, images, '2.3.0');
+    const config = e.agentConfig({ ...modulesConfig(sim.dev), local: [] });
+    const agent = e.startAgent(config);
+    const open = await e.waitForAction(
+      (a) => !before.has(String(a.id)) && a.feedback.some((f) => f.phase === 'transferring'),
+      120_000,
+    );
+    await agent.kill();
+    e.startAgent(config);
+    const done = await e.waitForAction(
+      (a) => String(a.id) === String(open.id) && a.status !== 'open',
+      120_000,
+    );
+    expect(done.result).toBe('success');
+    expect(Object.fromEntries((done.feedback.at(-1)?.modules ?? []).map((m) => [m.module, m.state]))).toEqual(
+      {
+        [CID]: 'committed',
+        'SN-5000-1': 'committed',
+        'SN-778812': 'committed',
+      },
+    );
+    const ids = done.feedback.map((f) => f.feedbackId);
+    expect(new Set(ids).size).toBe(ids.length);
+    await e.agent?.stop();
+    await sim.stop();
+  }, 240_000);
 });
