@@ -6,6 +6,7 @@ import { bundleDir, unpackOffline } from '../agent/offline.js';
 import { offlineBundleLinks } from '../agent/offline-links.js';
 import type { LastResult } from '../agent/run-loop.js';
 import { readStatus } from '../agent/status.js';
+import { PENDING_CONSENT } from '../agent/steps/consent.js';
 import { StateStore } from '../agent/store.js';
 import { systemClock } from '../lib/clock.js';
 import { isSoupError } from '../lib/errors.js';
@@ -65,6 +66,11 @@ export function registerInstall(program: Command): void {
         if (s.update?.actionId === actionId)
           print(progressLine(s.update.phase, s.update.progress.cnt, s.update.progress.of));
         else if (s.lastResult?.actionId === actionId) return end(s.lastResult, actionId);
+        else if (!s.agent.running)
+          throw new CliExit(
+            1,
+            `install: the daemon stopped; action ${actionId} resumes when it starts again`,
+          );
         await new Promise((r) => setTimeout(r, 500));
       }
     }
@@ -102,9 +108,22 @@ export function registerInstall(program: Command): void {
         }
       }, 250);
       try {
-        const done = await runner.advance(stop.signal);
-        if (!done.finished)
-          throw new CliExit(1, `install: interrupted; action ${manifest.actionId} resumes with the daemon`);
+        // waits (consent with `consent: always`) are waited out here; `soup-agent consent` answers
+        let hinted = false;
+        for (;;) {
+          const done = await runner.advance(stop.signal);
+          if (done.finished) break;
+          if (stop.signal.aborted)
+            throw new CliExit(1, `install: interrupted; action ${manifest.actionId} resumes with the daemon`);
+          if (!hinted && store.get(PENDING_CONSENT) !== undefined) {
+            hinted = true;
+            if (process.stdout.isTTY) process.stdout.write('\n');
+            process.stdout.write(
+              `action ${manifest.actionId} waits for consent: soup-agent consent accept|deny\n`,
+            );
+          }
+          await systemClock.sleep(Math.min(done.waitMs ?? 1000, 1000), stop.signal).catch(() => {});
+        }
       } finally {
         clearInterval(timer);
       }

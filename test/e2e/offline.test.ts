@@ -8,12 +8,14 @@
  * online, delivers that feedback through its outbox and closes the action.
  */
 
+import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CID, cli, E2e, image, sha256, TOKEN } from './harness.js';
+import { CLI } from './processes.js';
 
 async function closedPortUrl(): Promise<string> {
   const port = await new Promise<number>((resolve, reject) => {
@@ -196,5 +198,42 @@ describe('e2e offline: bundle create → install without network → feedback ex
       result: { finished: 'success' },
     });
     expect(sha256(e.installed())).toBe(sha256(v3));
+  }, 120_000);
+
+  it('with consent: always the in-process install waits for `soup-agent consent accept`, then installs', async () => {
+    await e.agent?.stop();
+    const v4 = image('4.0.0');
+    await e.release({ version: '4.0.0', image: v4 });
+    const bundle = bundleFor('v4');
+    const always = join(e.dir, 'agent', 'config-offline-always.json');
+    writeFileSync(
+      always,
+      JSON.stringify({ ...JSON.parse(readFileSync(offline, 'utf8')), consent: 'always' }),
+    );
+    const child = spawn(process.execPath, [CLI, 'install', bundle, '-c', always], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    const exited = new Promise<number | null>((res) => child.once('exit', res));
+    // a failing expectation must not leave the install running
+    const reap = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    exited.finally(() => clearTimeout(reap));
+    const deadline = Date.now() + 60_000;
+    while (!out.includes('waits for consent') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
+    expect(out, err).toMatch(/waits for consent: soup-agent consent accept\|deny/);
+    expect(e.installed().equals(v4)).toBe(false);
+    const answer = cli(['consent', 'accept', '-c', always]);
+    expect(answer.status, answer.stderr).toBe(0);
+    expect(await exited, err).toBe(0);
+    expect(out).toMatch(/installed: action \d+ success/);
+    expect(sha256(e.installed())).toBe(sha256(v4));
   }, 120_000);
 });
