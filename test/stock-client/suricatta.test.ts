@@ -181,13 +181,45 @@ describe('SWUpdate suricatta (stock hawkBit client) against server-lite', () => 
     );
     expect(log).not.toMatch(HTTP_ERROR);
   }, 120_000);
+
+  it('an action cancelled before the first poll: suricatta acknowledges cancelAction, nothing installed', async () => {
+    const cid = 'suricatta-cancel';
+    const token = 'suricatta-token-cancel';
+    const payload = Buffer.from('never installed\n');
+    const swu = await buildSwu(dir, 'cancel', payload, sha256(payload));
+    const actionId = await assign(h, cid, token, await uploadSet(h, 'swu-cancel', swu.path));
+    const del = await h.mgmt('systems').del(`targets/${cid}/actions/${actionId}`);
+    expect(del.status).toBe(204);
+    const before = await h.mgmt('reader').get(`targets/${cid}/actions/${actionId}`);
+    expect(before.json).toMatchObject({ status: 'open', cancelRequested: true, feedback: [] });
+
+    const run = runSuricatta(h, dir, cid, token, children);
+    const action = await waitAction(
+      h,
+      cid,
+      actionId,
+      (a) => a.status !== 'open' && a.status !== 'canceling',
+      run,
+    );
+    const log = await run.stop();
+    expect(action.status, log).toBe('canceled');
+    expect(action.feedback).toMatchObject([
+      { channel: 'cancel', status: { execution: 'closed', result: { finished: 'success' } } },
+    ]);
+    expect(existsSync(swu.target)).toBe(false);
+    expect(log).not.toMatch(HTTP_ERROR);
+    const root = await h.gateway(cid, `TargetToken ${token}`).get('');
+    expect(root.json._links.cancelAction).toBeUndefined();
+  }, 120_000);
 });
 
 interface Feedback {
+  channel: string;
   status: { execution: string; result: { finished: string }; details?: string[] };
 }
 interface Action {
   id: number;
+  cancelRequested: boolean;
   status: string;
   result: string | null;
   feedback: Feedback[];
