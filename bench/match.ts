@@ -11,6 +11,7 @@
  * Run: npx tsc -p tsconfig.json && node dist/bench/match.js [systems] [baselineSample]
  */
 import { Query } from 'mingo';
+import { prng } from '../src/lib/prng.js';
 import { compileRecipe, type MatchDefinition, matchSystem } from '../src/recipe/match.js';
 import { rewriteContext, rewriteOperators } from '../src/recipe/query-rewrite.js';
 import { rsqlToMongo } from '../src/recipe/rsql.js';
@@ -25,17 +26,7 @@ const TARGET_SECONDS = 10;
 const VERSION_PROPERTIES = ['hwVersion', 'swVersion', 'SwRevision'];
 const VERSIONS = new Set(VERSION_PROPERTIES);
 
-/** mulberry32: small, fast, deterministic. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = (seed: number): (() => number) => prng(seed).next;
 
 const pick = <T>(next: () => number, xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
 

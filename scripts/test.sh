@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
 echo "== lint and format (biome)"
-npx biome check .
+npx biome check --error-on-warnings .
 echo "== type check"
 npx tsc -p tsconfig.test.json
 echo "== shell scripts (shellcheck)"

@@ -23,6 +23,8 @@ export interface PlannedModule {
   id: string;
   /** Configured name. */
   name: string;
+  /** What the module reported about itself when the plan was made (handlers read e.g. `smpMode`). */
+  attributes?: Record<string, string>;
   /** Module update definition (recipe `_module.name`) or DDI chunk part. */
   definition: string;
   action: 'update' | 'skip';
@@ -59,6 +61,8 @@ export interface ActionContext {
   /** releasenotes / license artifacts offered with the consent request. */
   offers: ArtifactRef[];
   consent?: { decision: 'accept' | 'deny'; by: string };
+  /** Installing from an offline bundle (`soup-agent install`): where it was unpacked. */
+  offline?: { bundleDir: string };
   /** cancelAction link, once the server asked to cancel. */
   cancelHref?: string;
   startedAt: number;

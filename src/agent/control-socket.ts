@@ -6,6 +6,7 @@
  *   {"command":"check"}                              → {"ok":true}            (poll now)
  *   {"command":"consent","decision":"accept","actionId":"17","by":"cli"} → {"ok":true} | {"ok":false,"error":"…"}
  *   {"command":"report"}                             → {"ok":true,"report":{…}}
+ *   {"command":"install","bundle":"/path/file.tar"}     → {"ok":true,"actionId":"17"} (install started)
  */
 import { unlinkSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
@@ -22,7 +23,8 @@ export type ControlRequest =
   | { command: 'ping' }
   | { command: 'check' }
   | { command: 'consent'; decision: 'accept' | 'deny'; actionId?: string; by: string }
-  | { command: 'report' };
+  | { command: 'report' }
+  | { command: 'install'; bundle: string };
 
 export type ControlAnswer = { ok: true; [key: string]: unknown } | { ok: false; error: string };
 
@@ -36,6 +38,10 @@ function parseRequest(line: string): ControlRequest | undefined {
       case 'check':
       case 'report':
         return { command: value.command };
+      case 'install': {
+        const b = (value as { bundle?: unknown }).bundle;
+        return typeof b === 'string' && b !== '' ? { command: 'install', bundle: b } : undefined;
+      }
       case 'consent': {
         const v = value as { decision?: unknown; actionId?: unknown; by?: unknown };
         if (v.decision !== 'accept' && v.decision !== 'deny') return undefined;

@@ -10,26 +10,24 @@
  * where the next start resumes.
  */
 
-import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:net';
 import type { Logger } from 'pino';
-import { createHandlerRegistry } from '../handlers/registry.js';
-import { createGatewayFacts } from '../inventory/gateway-facts.js';
-import { buildSystemReport, reportHash } from '../inventory/report.js';
 import type { Clock } from '../lib/clock.js';
 import { isSoupError, oneLine } from '../lib/errors.js';
 import type { SdNotifier } from '../lib/sd-notify.js';
 import { createLinkProvider } from '../protocols/buses/links.js';
 import type { LinkProvider } from '../protocols/buses/types.js';
-import type { Jwks } from '../recipe/jws.js';
 import type { SystemReport } from '../recipe/types.js';
 import type { AgentConfig } from './config.js';
 import { type ControlAnswer, type ControlRequest, serveControl } from './control-socket.js';
-import { InstallApi, idOfLink, type Link } from './install-api.js';
-import { createAuth } from './net/auth.js';
+import { createEngine } from './engine.js';
+import { idOfLink, type Link } from './install-api.js';
+import { phaseOf } from './machine.js';
+import { type LocalApiBridge, startLocalApiBridge } from './mqtt/bridge.js';
 import { Backoff, parsePollingSleep } from './net/polling.js';
+import { bundleDir, unpackOffline } from './offline.js';
 import { feedbackIdFor, flushOutbox } from './outbox.js';
-import { UpdateRunner } from './run-loop.js';
+import { readStatus } from './status.js';
 import { type ConsentRequest, PENDING_CONSENT } from './steps/consent.js';
 import { StateStore } from './store.js';
 
@@ -73,7 +71,11 @@ class Wakeup {
   }
 
   async sleep(ms: number, signal: AbortSignal): Promise<void> {
-    if (this.controller.signal.aborted) this.controller = new AbortController();
+    // a wake that came while we were busy counts: go round at once
+    if (this.controller.signal.aborted) {
+      this.controller = new AbortController();
+      return;
+    }
     try {
       await this.clock.sleep(ms, AbortSignal.any([signal, this.controller.signal]));
     } catch {
@@ -90,39 +92,21 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   const links = lazyLinks(log);
   let control: Server | undefined;
   try {
-    const auth = createAuth(config.server.auth);
-    const api = new InstallApi({
-      url: config.server.url,
-      tenant: config.server.tenant,
-      controllerId: config.server.controllerId,
-      auth,
-      timeoutMs: config.server.requestTimeoutMs,
-      now: () => clock.now(),
+    // set once the local API is up; steps may report before that (recovery on start)
+    let publishLocal = async (): Promise<void> => {};
+    const engine = createEngine({
+      config,
+      log,
+      clock,
+      agentVersion: options.agentVersion,
+      store,
+      links,
+      onFeedback: () => {
+        void deliver();
+        void publishLocal();
+      },
     });
-    const facts = createGatewayFacts();
-    const inventory = async (s: AbortSignal): Promise<SystemReport> => {
-      const report = await buildSystemReport({
-        controllerId: config.server.controllerId,
-        modules: config.modules,
-        agentVersion: options.agentVersion,
-        facts,
-        installedVersion: (name) => store.get<string>(`installed.${name}`),
-        links,
-        log: log.child({ component: 'inventory' }),
-        signal: s,
-        now: () => clock.now(),
-      });
-      store.set('report.last', report);
-      return report;
-    };
-    const sendReport = async (s: AbortSignal, force = false): Promise<void> => {
-      const report = await inventory(s);
-      const hash = reportHash(report);
-      if (!force && store.get<string>('report.sentHash') === hash) return;
-      await api.putSystemReport(report, s);
-      store.set('report.sentHash', hash);
-      log.info({ modules: report.modules.length, forced: force }, 'system report sent');
-    };
+    const { api, runner, inventory, sendReport } = engine;
     // one delivery at a time, in order; a request while one runs makes it run once more
     let delivering: Promise<void> | undefined;
     let again = false;
@@ -145,25 +129,57 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       })();
       return delivering;
     };
-    const trust = async (): Promise<Jwks> => JSON.parse(await readFile(config.trust.keys, 'utf8')) as Jwks;
-    const runner = new UpdateRunner({
-      config,
-      store,
-      api,
-      registry: createHandlerRegistry(),
-      clock,
-      log: log.child({ component: 'update' }),
-      links,
-      inventory,
-      sendReport: (s) => sendReport(s),
-      trust,
-      onFeedback: () => void deliver(),
-      limits: { stepAttempts: config.update.stepAttempts, maxResumes: config.update.maxResumes },
-    });
     runner.recoverOnStart();
 
     const wakeup = new Wakeup(clock);
     const handledCancels = new Set<string>();
+    /** Answers the pending consent request (`soup-agent consent`, the MQTT local API). */
+    const answerConsent = (
+      decision: 'accept' | 'deny',
+      actionId: string | undefined,
+      by: string,
+    ): ControlAnswer => {
+      const pending = store.get<ConsentRequest>(PENDING_CONSENT);
+      if (pending === undefined) return { ok: false, error: 'no consent request is pending' };
+      if (actionId !== undefined && actionId !== pending.actionId) {
+        return {
+          ok: false,
+          error: `no consent request is pending for action ${actionId} (pending: ${pending.actionId})`,
+        };
+      }
+      store.saveConsent({ actionId: pending.actionId, decision, by, at: clock.now() });
+      wakeup.wake();
+      return { ok: true, actionId: pending.actionId };
+    };
+    const inProgress = () => runner.current;
+    /** `install BUNDLE` (control socket, MQTT `command`): checked and started here, run by the loop. */
+    const installBundle = async (bundle: string): Promise<ControlAnswer> => {
+      if (runner.current !== undefined) {
+        return {
+          ok: false,
+          error: `action ${runner.current.ctx.actionId} is in progress: try again when it has ended`,
+        };
+      }
+      try {
+        const manifest = await unpackOffline(config, bundle);
+        if (store.isFinished(manifest.actionId))
+          return { ok: false, error: `action ${manifest.actionId} was already installed here` };
+        // an action may have started while the bundle was checked
+        const started = inProgress();
+        if (started !== undefined)
+          return {
+            ok: false,
+            error: `action ${started.ctx.actionId} is in progress: try again when it has ended`,
+          };
+        runner.startOffline(manifest.actionId, bundleDir(config, manifest.actionId), manifest.recipe);
+        wakeup.wake();
+        void publishLocal();
+        return { ok: true, actionId: manifest.actionId };
+      } catch (err) {
+        log.warn({ bundle, err: oneLine(err) }, 'bundle refused');
+        return { ok: false, error: oneLine(err) };
+      }
+    };
     control = await serveControl(config.dataDir, async (request: ControlRequest): Promise<ControlAnswer> => {
       switch (request.command) {
         case 'ping':
@@ -171,32 +187,84 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
         case 'check':
           wakeup.wake();
           return { ok: true };
-        case 'consent': {
-          const pending = store.get<ConsentRequest>(PENDING_CONSENT);
-          if (pending === undefined) return { ok: false, error: 'no consent request is pending' };
-          if (request.actionId !== undefined && request.actionId !== pending.actionId) {
-            return {
-              ok: false,
-              error: `no consent request is pending for action ${request.actionId} (pending: ${pending.actionId})`,
-            };
-          }
-          store.saveConsent({
-            actionId: pending.actionId,
-            decision: request.decision,
-            by: request.by,
-            at: clock.now(),
-          });
-          wakeup.wake();
-          return { ok: true, actionId: pending.actionId };
-        }
-        case 'report':
+        case 'consent':
+          return answerConsent(request.decision, request.actionId, request.by);
+        case 'report': {
+          // while an update streams to modules, probing them would interleave with the transfer: the
+          // report taken for the update (at matching) stands for the system until it ends
+          const last = store.get<SystemReport>('report.last');
+          if (runner.current !== undefined && last !== undefined)
+            return { ok: true, report: last, cached: true };
           return { ok: true, report: await inventory(signal) };
+        }
+        case 'install':
+          return installBundle(request.bundle);
         default: {
           const never: never = request;
           return never;
         }
       }
     });
+
+    // the MQTT local API (optional, mqtt/bridge.ts): connects in the background and keeps retrying while
+    // the broker is down; status, events and consent requests out; answers and commands in
+    let localApi: LocalApiBridge | undefined;
+    if (config.mqtt !== undefined) {
+      localApi = startLocalApiBridge({
+        url: config.mqtt.url,
+        topicPrefix: config.mqtt.topicPrefix,
+        controllerId: config.server.controllerId,
+        log,
+        clock,
+        signal,
+        status: () => readStatus(config, options.agentVersion, { pid: process.pid, store }),
+        pendingConsent: () => store.get<ConsentRequest>(PENDING_CONSENT),
+        onConsentResponse: (r) => {
+          const answer = answerConsent(r.decision, r.actionId, r.by);
+          if (!answer.ok) {
+            log.warn({ actionId: r.actionId, error: answer.error }, 'consent answer over MQTT not taken');
+            localApi?.event({ type: 'error', topic: 'consent/response', message: answer.error });
+          }
+          localApi?.refresh();
+        },
+        onCommand: (c) => {
+          switch (c.command) {
+            case 'check':
+              wakeup.wake();
+              return;
+            case 'install':
+              void installBundle(c.bundle).then((a) =>
+                localApi?.event(
+                  a.ok
+                    ? { type: 'install', bundle: c.bundle, ok: true, actionId: a.actionId }
+                    : { type: 'install', bundle: c.bundle, ok: false, error: a.error },
+                ),
+              );
+              return;
+            default: {
+              const never: never = c;
+              return never;
+            }
+          }
+        },
+      });
+      publishLocal = async () => localApi?.refresh();
+    }
+    // systemd watchdog: pinged on its own schedule, so a long step never looks like a hang
+    const watchdogMs = options.notifier?.watchdogMs;
+    const watchdog =
+      watchdogMs === undefined
+        ? Promise.resolve()
+        : (async () => {
+            while (!signal.aborted) {
+              try {
+                await clock.sleep(Math.max(500, Math.floor(watchdogMs / 2)), signal);
+              } catch {
+                return;
+              }
+              await options.notifier?.watchdog();
+            }
+          })();
 
     const backoff = new Backoff({
       baseMs: config.polling.errorBaseMs,
@@ -252,9 +320,17 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
         if (progress.finished) waitMs = 0;
         else if (progress.waitMs !== undefined) waitMs = Math.min(waitMs, progress.waitMs);
       }
-      await options.notifier?.watchdog();
+      await publishLocal();
+      await options.notifier?.status(
+        runner.current === undefined
+          ? 'idle'
+          : `action ${runner.current.ctx.actionId}: ${phaseOf(runner.current.state)}`,
+      );
       if (waitMs > 0) await wakeup.sleep(jittered(waitMs, config.polling.jitter), signal);
     }
+
+    await watchdog;
+    await localApi?.close();
 
     async function handleCancel(link: Link): Promise<void> {
       const cancel = await api.getJson<{ id: string; cancelAction?: { stopId?: string } }>(link.href, signal);

@@ -74,8 +74,10 @@ export function feedbackBody(
     status: { ...ddiStatus, details: status.details },
     phase,
     modules: moduleFeedback(ctx),
-    offline: false,
+    offline: ctx.offline !== undefined,
   };
+  // recorded offline: `offlineFeedback` records carry the action and recipe they belong to
+  if (ctx.offline !== undefined) return { actionId: ctx.actionId, recipeId: ctx.recipe?.id ?? '', ...body };
   return body as unknown as Record<string, unknown>;
 }
 

@@ -39,7 +39,9 @@ export async function flushOutbox(
     for (const row of rows) {
       let status: number;
       try {
-        status = await api.postJson(row.url, JSON.parse(row.body), signal);
+        // a relative URL (feedback recorded offline) goes to the server the agent talks to now
+        const url = /^https?:\/\//.test(row.url) ? row.url : api.url(row.url);
+        status = await api.postJson(url, JSON.parse(row.body), signal);
       } catch (err) {
         if (isRetryable(err) || signal?.aborted) {
           store.failOutbox(row.seq, oneLine(err));

@@ -107,6 +107,22 @@ export class UpdateRunner {
     this.enter({ ...INITIAL });
   }
 
+  /** Starts installing an unpacked offline bundle (feedback recorded with `offline: true`). */
+  startOffline(
+    actionId: string,
+    bundleDir: string,
+    recipe: { id: string; name: string; version: string },
+  ): void {
+    // relative: delivered to whichever server the gateway talks to once it is online again (outbox.ts)
+    const feedbackUrl = `systemUpdate/${encodeURIComponent(actionId)}/feedback`;
+    const ctx = newContext('system', actionId, '', feedbackUrl, this.deps.clock.now());
+    ctx.offline = { bundleDir };
+    ctx.recipe = recipe;
+    this.ctx = ctx;
+    this.deps.log.info({ actionId, bundleDir }, 'new action from an offline bundle');
+    this.enter({ ...INITIAL });
+  }
+
   /**
    * A cancel request from the server (DDI cancelAction). Accepted while the current step allows it
    * (before the point of no return): the step in progress is interrupted at its next safe point and the
@@ -381,6 +397,8 @@ export class UpdateRunner {
     this.state = undefined;
     this.ctx = undefined;
     void rm(actionDir(config.dataDir, ctx.actionId), { recursive: true, force: true }).catch(() => {});
+    if (ctx.offline !== undefined)
+      void rm(ctx.offline.bundleDir, { recursive: true, force: true }).catch(() => {});
   }
 }
 

@@ -48,8 +48,16 @@ async function daemonPid(dataDir: string): Promise<number | null> {
   }
 }
 
-export async function readStatus(config: AgentConfig, agentVersion: string): Promise<StatusJson> {
-  const pid = await daemonPid(config.dataDir);
+/**
+ * `self`: the daemon asking about itself (its pid), which need not ask its own socket, and may lend its
+ * open state store.
+ */
+export async function readStatus(
+  config: AgentConfig,
+  agentVersion: string,
+  self?: { pid: number; store?: StateStore },
+): Promise<StatusJson> {
+  const pid = self?.pid ?? (await daemonPid(config.dataDir));
   const status: StatusJson = {
     agent: { version: agentVersion, running: pid !== null, pid },
     backend: {
@@ -68,7 +76,7 @@ export async function readStatus(config: AgentConfig, agentVersion: string): Pro
     pendingConsent: null,
   };
   if (!existsSync(join(config.dataDir, STATE_FILE))) return status;
-  const store = StateStore.open(config.dataDir);
+  const store = self?.store ?? StateStore.open(config.dataDir);
   try {
     status.backend.lastPollAt = store.get<string>('backend.lastPollAt') ?? null;
     status.backend.lastPollOk = store.get<boolean>('backend.lastPollOk') ?? null;
@@ -102,7 +110,7 @@ export async function readStatus(config: AgentConfig, agentVersion: string): Pro
       };
     }
   } finally {
-    store.close();
+    if (store !== self?.store) store.close();
   }
   return status;
 }

@@ -1,10 +1,117 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { notBuilt } from '../lib/errors.js';
+import { askDaemon } from '../agent/control-socket.js';
+import { createEngine } from '../agent/engine.js';
+import { bundleDir, unpackOffline } from '../agent/offline.js';
+import { offlineBundleLinks } from '../agent/offline-links.js';
+import type { LastResult } from '../agent/run-loop.js';
+import { readStatus } from '../agent/status.js';
+import { StateStore } from '../agent/store.js';
+import { systemClock } from '../lib/clock.js';
+import { isSoupError } from '../lib/errors.js';
+import { createLogger } from '../lib/log.js';
+import { agentConfig, type ConfigOption, withConfigOption } from './agent-options.js';
+import { CliExit } from './exit.js';
+import { AGENT_VERSION } from './version.js';
+
+function progressLine(phase: string, cnt: number, of: number): string {
+  const width = 24;
+  const filled = Math.round((cnt / of) * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${cnt}/${of} ${phase}`;
+}
+
+function printer(): (line: string) => void {
+  let last = '';
+  return (line) => {
+    if (line === last) return;
+    last = line;
+    if (process.stdout.isTTY) process.stdout.write(`\r${line.padEnd(60)}`);
+    else process.stdout.write(`${line}\n`);
+  };
+}
+
+function end(result: LastResult | undefined, actionId: string): void {
+  if (process.stdout.isTTY) process.stdout.write('\n');
+  if (result === undefined || result.actionId !== actionId)
+    throw new CliExit(1, `install: action ${actionId} did not finish`);
+  const why = result.details.length > 0 ? `: ${result.details.join('; ')}` : '';
+  if (result.finished !== 'success')
+    throw new CliExit(1, `install: action ${actionId} ${result.finished}${why}`);
+  process.stdout.write(`installed: action ${actionId} success\n`);
+}
 
 export function registerInstall(program: Command): void {
-  program
-    .command('install')
-    .description('offline system update from a bundle')
-    .allowUnknownOption()
-    .action(() => notBuilt('soup-agent install'));
+  withConfigOption(
+    program
+      .command('install')
+      .description('offline system update from a bundle')
+      .argument('<bundle>', 'bundle file (tar)'),
+  ).action(async (file: string, options: ConfigOption) => {
+    const config = agentConfig(options);
+    const bundle = resolve(file);
+    const print = printer();
+    // through the daemon when it runs (it holds the ports)
+    let actionId: string | undefined;
+    try {
+      const answer = await askDaemon(config.dataDir, { command: 'install', bundle }, 120_000);
+      if (!answer.ok) throw new CliExit(1, `install: ${answer.error}`);
+      actionId = String(answer.actionId);
+    } catch (err) {
+      if (!isSoupError(err, 'SOUP_E_NO_DAEMON')) throw err;
+    }
+    if (actionId !== undefined) {
+      for (;;) {
+        const s = await readStatus(config, AGENT_VERSION);
+        if (s.update?.actionId === actionId)
+          print(progressLine(s.update.phase, s.update.progress.cnt, s.update.progress.of));
+        else if (s.lastResult?.actionId === actionId) return end(s.lastResult, actionId);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    // no daemon: install here
+    const store = StateStore.open(config.dataDir);
+    const links = offlineBundleLinks();
+    try {
+      const running = store.loadAction<{ step: string }, unknown>();
+      if (running !== undefined)
+        throw new CliExit(
+          1,
+          `install: action ${running.actionId} is in progress (start the daemon to finish it)`,
+        );
+      const manifest = await unpackOffline(config, bundle);
+      if (store.isFinished(manifest.actionId))
+        throw new CliExit(1, `install: action ${manifest.actionId} was already installed here`);
+      const log = createLogger({ level: process.env.SOUP_LOG_LEVEL ?? 'warn' });
+      const engine = createEngine({
+        config,
+        log,
+        clock: systemClock,
+        agentVersion: AGENT_VERSION,
+        store,
+        links,
+      });
+      const { runner } = engine;
+      const stop = new AbortController();
+      process.once('SIGINT', () => stop.abort());
+      runner.startOffline(manifest.actionId, bundleDir(config, manifest.actionId), manifest.recipe);
+      const timer = setInterval(() => {
+        const current = runner.current;
+        if (current !== undefined) {
+          const s = current.state;
+          print(progressLine(s.step, 0, 1).replace(/\[.*\] 0\/1 /, `[${s.step}] `));
+        }
+      }, 250);
+      try {
+        const done = await runner.advance(stop.signal);
+        if (!done.finished)
+          throw new CliExit(1, `install: interrupted; action ${manifest.actionId} resumes with the daemon`);
+      } finally {
+        clearInterval(timer);
+      }
+      end(store.get<LastResult>('lastResult'), manifest.actionId);
+    } finally {
+      store.close();
+      await links.closeAll();
+    }
+  });
 }

@@ -1,7 +1,8 @@
 /**
  * The system report (`agent.md`, "The system report"; `install-api.md`, PUT systemReport): every
- * configured module, the gateway included, in a deterministic order. Probes run one at a time in that
- * order; a probe that throws (or cannot even be created) makes its module `unreachable` and the rest
+ * configured module, the gateway included, in a deterministic order. Probes on the same link (a serial
+ * port, a CAN bus) run one at a time in that order; different links are probed in parallel, as transfers
+ * are. A probe that throws (or cannot even be created) makes its module `unreachable` and the rest
  * still go out.
  */
 import { createHash } from 'node:crypto';
@@ -30,6 +31,15 @@ export interface InventoryDeps {
   now: () => number;
   /** Probe factory (tests inject in-memory probes); default: SMP for serial, UDS for CAN. */
   probeFor?: (module: ConfiguredModule) => ModuleProbe;
+  /** `per-link` (default): links in parallel, one probe per link at a time; `sequential`: one at a time. */
+  probing?: 'per-link' | 'sequential';
+}
+
+/** The link a module is reached over: probes sharing one never overlap. */
+function linkOf(module: ConfiguredModule): string {
+  const config = module.config;
+  if (config === undefined || config.kind === 'local') return `local:${module.name}`;
+  return config.kind === 'serial' ? `serial:${config.entry.path}` : `can:${config.bus.bus}`;
 }
 
 function defaultProbe(module: ConfiguredModule): ModuleProbe {
@@ -61,53 +71,56 @@ function localModule(
 
 /** Builds the report now. Never throws for a module: a failing one is reported unreachable. */
 export async function buildSystemReport(deps: InventoryDeps): Promise<SystemReport> {
-  const signal = deps.signal ?? new AbortController().signal;
-  const out: ReportedModule[] = [];
-  for (const module of configuredModules(deps.modules)) {
-    const config = module.config;
-    if (config === undefined || config.kind === 'local') {
-      const reported = localModule(deps, module, config?.entry);
-      if (module.gateway) {
-        const facts = await deps.facts();
-        Object.assign(reported.attributes, {
-          os: facts.os,
-          arch: facts.arch,
-          agentVersion: deps.agentVersion,
-        });
-      }
-      out.push(reported);
-      continue;
-    }
-    let result: ProbeResult;
-    try {
-      const probe = (deps.probeFor ?? defaultProbe)(module);
-      result = await probe.probe({ log: deps.log.child({ module: module.name }), signal, links: deps.links });
-    } catch (err) {
-      deps.log.warn(
-        { module: module.name, err: oneLine(err) },
-        'module did not answer: reported unreachable',
-      );
-      out.push({
-        id: `${deps.controllerId}/${module.name}`,
-        type: 'unknown',
-        name: module.name,
-        status: 'unreachable',
-        attributes: {},
-      });
-      continue;
-    }
-    const attributes = { ...staticAttributes(module), ...result.attributes };
-    out.push({
-      id: result.serialNumber ?? `${deps.controllerId}/${module.name}`,
-      type: attributes['module-id'] ?? 'unknown',
-      name: module.name,
-      attributes,
-    });
-  }
+  const modules = configuredModules(deps.modules);
+  const out: ReportedModule[] = new Array(modules.length);
+  const byLink = new Map<string, number[]>();
+  modules.forEach((module, i) => {
+    const key = deps.probing === 'sequential' ? 'all' : linkOf(module);
+    byLink.set(key, [...(byLink.get(key) ?? []), i]);
+  });
+  await Promise.all(
+    [...byLink.values()].map(async (indexes) => {
+      for (const i of indexes) out[i] = await reportModule(deps, modules[i]!);
+    }),
+  );
   return {
     timestamp: new Date(deps.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     gatewayId: deps.controllerId,
     modules: out,
+  };
+}
+
+async function reportModule(deps: InventoryDeps, module: ConfiguredModule): Promise<ReportedModule> {
+  const config = module.config;
+  if (config === undefined || config.kind === 'local') {
+    const reported = localModule(deps, module, config?.entry);
+    if (module.gateway) {
+      const facts = await deps.facts();
+      Object.assign(reported.attributes, { os: facts.os, arch: facts.arch, agentVersion: deps.agentVersion });
+    }
+    return reported;
+  }
+  let result: ProbeResult;
+  try {
+    const probe = (deps.probeFor ?? defaultProbe)(module);
+    const signal = deps.signal ?? new AbortController().signal;
+    result = await probe.probe({ log: deps.log.child({ module: module.name }), signal, links: deps.links });
+  } catch (err) {
+    deps.log.warn({ module: module.name, err: oneLine(err) }, 'module did not answer: reported unreachable');
+    return {
+      id: `${deps.controllerId}/${module.name}`,
+      type: 'unknown',
+      name: module.name,
+      status: 'unreachable',
+      attributes: {},
+    };
+  }
+  const attributes = { ...staticAttributes(module), ...result.attributes };
+  return {
+    id: result.serialNumber ?? `${deps.controllerId}/${module.name}`,
+    type: attributes['module-id'] ?? 'unknown',
+    name: module.name,
+    attributes,
   };
 }
 

@@ -136,4 +136,100 @@ describe('daemon', () => {
       pid: null,
     });
   });
+
+  it('MQTT local API: retained status and consent request, consent answered over MQTT, check command', async () => {
+    const { startMosquitto } = await import('../helpers/mosquitto.js');
+    const mqtt = (await import('mqtt')).default;
+    const broker = await startMosquitto();
+    stops.push(() => broker.stop());
+    backend = await startFakeBackend();
+    const b = backend;
+    b.sleep = '01:00:00';
+    const dir = mkdtempSync(join(tmpdir(), 'soup-daemon-mqtt-'));
+    const target = join(dir, 'slot.img');
+    writeFileSync(target, 'old');
+    const key = await generateSigningKey('k');
+    writeFileSync(join(dir, 'trust.json'), JSON.stringify(key.publicJwks));
+    const config = buildConfig({
+      server: { url: b.url, tenant: 'T', controllerId: 'gw', auth: { targetToken: 'tok' } },
+      dataDir: join(dir, 'data'),
+      trust: { keys: join(dir, 'trust.json') },
+      modules: {
+        local: [
+          {
+            name: 'gateway',
+            gateway: true,
+            handler: 'rawfile',
+            target,
+            attributes: { 'module-id': 'gw', swVersion: '1.0.0' },
+          },
+        ],
+      },
+      consent: 'always',
+      polling: { defaultSleepMs: 3_600_000 },
+      mqtt: { url: broker.url, topicPrefix: 'soup' },
+    });
+    const client = await mqtt.connectAsync(broker.url);
+    stops.push(() => client.endAsync());
+    const received = new Map<string, unknown>();
+    client.on('message', (topic, payload) => {
+      if (payload.length > 0) received.set(topic, JSON.parse(payload.toString()) as unknown);
+      else received.delete(topic);
+    });
+    await client.subscribeAsync('soup/gw/#');
+    const stop = new AbortController();
+    const running = runDaemon({
+      config,
+      log: silentLogger(),
+      clock: systemClock,
+      agentVersion: '1.0.0',
+      signal: stop.signal,
+    });
+    stops.unshift(async () => {
+      stop.abort();
+      await running;
+    });
+    await until('retained status', () => received.has('soup/gw/status'));
+    const bytes = randomBytes(4000);
+    const file = Buffer.from(
+      JSON.stringify(
+        recipeFile([
+          {
+            module: 'gateway',
+            match: { 'module-id': 'gw' },
+            type: 'rawfile',
+            version: '2.0.0',
+            bytes,
+            artifactId: '903',
+          },
+        ]),
+      ),
+    );
+    b.action = {
+      id: '17',
+      recipe: { id: '42', name: 'fleet-A', version: '2.1.0' },
+      file,
+      signatures: [await signDetached(file, key.privateJwk)],
+      artifacts: new Map([['903', bytes]]),
+    };
+    await client.publishAsync('soup/gw/command', JSON.stringify({ command: 'check' }));
+    await until('consent request', () => received.has('soup/gw/consent/request'));
+    expect(received.get('soup/gw/consent/request')).toMatchObject({
+      actionId: '17',
+      recipe: { id: '42', name: 'fleet-A', version: '2.1.0' },
+    });
+    await client.publishAsync(
+      'soup/gw/consent/response',
+      JSON.stringify({ actionId: '17', decision: 'accept', by: 'hmi' }),
+    );
+    await until('closed', () => b.closed, 30_000);
+    expect(readFileSync(target).equals(bytes)).toBe(true);
+    await until('consent request cleared', () => !received.has('soup/gw/consent/request'));
+    await until(
+      'status after the update',
+      () =>
+        (received.get('soup/gw/status') as { lastResult?: { finished?: string } } | undefined)?.lastResult
+          ?.finished === 'success',
+    );
+  });
 });

@@ -631,4 +631,30 @@ describe('update engine: failures, revert, roll forward, crash recovery', () => 
     const again = r.runner();
     expect(again.requestCancel(`${r.backend.url}${BASE}/cancelAction/17`)).toBe('refused');
   });
+
+  it('plain DDI with confirmationBase: consent asked, the answer goes to confirmation feedback, chunk installed by part', async () => {
+    const r = await rig({ consent: 'whenAsked' });
+    r.deps.config.ddi.parts = { os: { module: 'gateway' } };
+    const bytes = randomBytes(3000);
+    r.backend.ddi = { id: '9', part: 'os', version: '7.0.0', bytes, feedback: [] };
+    const runner = r.runner();
+    runner.start(
+      'ddi',
+      '9',
+      `${r.backend.url}${BASE}/confirmationBase/9?c=1`,
+      `${r.backend.url}${BASE}/deploymentBase/9/feedback`,
+      `${r.backend.url}${BASE}/confirmationBase/9?c=1`,
+    );
+    expect((await runner.advance(new AbortController().signal)).finished).toBe(false);
+    expect(r.store.get(PENDING_CONSENT)).toMatchObject({ actionId: '9' });
+    r.store.saveConsent({ actionId: '9', decision: 'accept', by: 'dave', at: 0 });
+    expect((await runner.advance(new AbortController().signal)).finished).toBe(true);
+    await r.flush();
+    expect(r.backend.ddi.confirmed).toBe('confirmed');
+    expect(readFileSync(r.target).equals(bytes)).toBe(true);
+    expect(r.store.get('installed.gateway')).toBe('7.0.0');
+    const last = r.backend.ddi.feedback.at(-1);
+    expect(last?.status).toMatchObject({ execution: 'closed', result: { finished: 'success' } });
+    expect(r.backend.ddi.feedback.every((f) => f.feedbackId === undefined)).toBe(true);
+  });
 });

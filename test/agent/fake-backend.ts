@@ -42,6 +42,10 @@ export interface FakeBackend {
   /** The server wants the action cancelled (cancelAction link). */
   cancelRequested: boolean;
   cancelFeedback: Feedback[];
+  /** A plain DDI action awaiting confirmation (confirmationBase link), with one chunk. */
+  ddi:
+    | { id: string; part: string; version: string; bytes: Buffer; confirmed?: string; feedback: Feedback[] }
+    | undefined;
   /** Every POST, duplicates included. */
   posts: number;
   requests: string[];
@@ -67,6 +71,7 @@ export async function startFakeBackend(): Promise<FakeBackend> {
     reports: [],
     feedback: [],
     cancelRequested: false,
+    ddi: undefined,
     cancelFeedback: [],
     posts: 0,
     requests: [],
@@ -95,6 +100,40 @@ export async function startFakeBackend(): Promise<FakeBackend> {
       state.reports.push(JSON.parse(await readBody(req)) as SystemReport);
       state.wantReport = false;
       return json(204);
+    }
+    const d = state.ddi;
+    if (d !== undefined) {
+      const chunk = {
+        part: d.part,
+        version: d.version,
+        name: 'os image',
+        artifacts: [
+          {
+            filename: 'os.bin',
+            hashes: { sha256: createHash('sha256').update(d.bytes).digest('hex') },
+            size: d.bytes.length,
+            _links: { download: { href: `${url}${BASE}/softwaremodules/1/artifacts/os.bin` } },
+          },
+        ],
+      };
+      if (req.method === 'GET' && path === `${BASE}/confirmationBase/${d.id}`) {
+        return json(200, {
+          id: d.id,
+          confirmation: { download: 'forced', update: 'forced', chunks: [chunk] },
+        });
+      }
+      if (req.method === 'POST' && path === `${BASE}/confirmationBase/${d.id}/feedback`) {
+        d.confirmed = (JSON.parse(await readBody(req)) as { confirmation: string }).confirmation;
+        return json(200);
+      }
+      if (req.method === 'GET' && path === `${BASE}/softwaremodules/1/artifacts/os.bin`) {
+        res.setHeader('content-length', String(d.bytes.length));
+        return res.end(d.bytes);
+      }
+      if (req.method === 'POST' && path === `${BASE}/deploymentBase/${d.id}/feedback`) {
+        d.feedback.push(JSON.parse(await readBody(req)) as Feedback);
+        return json(200);
+      }
     }
     if (a === undefined) return json(404, { errorCode: 'none', message: 'no action' });
     if (req.method === 'GET' && path === `${BASE}/systemUpdate/${a.id}`) {

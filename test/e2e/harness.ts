@@ -26,6 +26,8 @@ export interface ActionView {
   result: string | null;
   feedback: {
     feedbackId?: string;
+    /** The agent's own timestamp of the feedback (UTC ms): when it entered the step. */
+    timestamp?: number;
     phase?: string;
     status?: { execution?: string; details?: string[]; result?: { finished?: string } };
     modules?: { module: string; state: string }[];
@@ -103,7 +105,9 @@ export class E2e {
     return join(this.dir, 'keys', 'trusted', 'oem-e2e.jwks.json');
   }
 
-  agentConfig(extra: { local?: unknown[]; consent?: string } = {}): string {
+  agentConfig(
+    extra: { local?: unknown[]; consent?: string; ddi?: unknown; serial?: unknown[]; can?: unknown[] } = {},
+  ): string {
     const path = join(this.dir, 'agent', `config-${++this.n}.json`);
     writeFileSync(
       path,
@@ -112,6 +116,8 @@ export class E2e {
         dataDir: join(this.dir, 'agent', 'data'),
         trust: { keys: this.trustFile },
         modules: {
+          ...(extra.serial === undefined ? {} : { serial: extra.serial }),
+          ...(extra.can === undefined ? {} : { can: extra.can }),
           local: [
             {
               name: 'gateway',
@@ -125,6 +131,7 @@ export class E2e {
           ],
         },
         consent: extra.consent ?? 'whenAsked',
+        ...(extra.ddi === undefined ? {} : { ddi: extra.ddi }),
         polling: { defaultSleepMs: 1000, errorBaseMs: 200, errorCapMs: 2000 },
         update: { retryDelayMs: 200 },
       }),
@@ -189,7 +196,11 @@ export class E2e {
         tags: [],
       },
     ]);
-    const id = recipe!.id;
+    return this.releaseExisting(recipe!.id, options.signer);
+  }
+
+  /** Validates, promotes, signs, releases and approves an existing DRAFT recipe. */
+  async releaseExisting(id: number, signer: 'trusted' | 'rogue' = 'trusted'): Promise<number> {
     const validated = await this.mgmt.post<{ validity: string; validationResult?: unknown }>(
       `recipes/${id}/validate`,
     );
@@ -201,7 +212,7 @@ export class E2e {
     const signed = cli([
       'sign',
       '--key',
-      join(this.dir, 'keys', options.signer ?? 'trusted', 'oem-e2e.private.jwk.json'),
+      join(this.dir, 'keys', signer, 'oem-e2e.private.jwk.json'),
       '--kid',
       'oem-e2e',
       file,

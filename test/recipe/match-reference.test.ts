@@ -4,21 +4,13 @@
  * and the lazy reasons must not change any verdict or reason.
  */
 import { describe, expect, it } from 'vitest';
+import { prng } from '../../src/lib/prng.js';
 import { compileRecipe, type MatchDefinition, matchSystem } from '../../src/recipe/match.js';
 import { naturalCompare } from '../../src/recipe/natural.js';
 import { rsqlToMongo } from '../../src/recipe/rsql.js';
 import type { MongoQuery, ReportedModule } from '../../src/recipe/types.js';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = (seed: number): (() => number) => prng(seed).next;
 
 const VERSIONS = new Set(['hwVersion', 'swVersion']);
 const VALUES: Record<string, string[]> = {

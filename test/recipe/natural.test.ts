@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { prng } from '../../src/lib/prng.js';
 import { naturalCompare, naturalEquals } from '../../src/recipe/natural.js';
 
 const sign = (n: number): number => Math.sign(n) + 0; // never -0
 
-/** Deterministic generator (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = (seed: number): (() => number) => prng(seed).next;
 
 function versionLike(next: () => number): string {
   const alphabet = [

@@ -4,12 +4,12 @@
  * made with the openssl command line), anonymous only when enabled, 429 + Retry-After per
  * (credential, controllerId), tenants isolated, JSON errors and 413 on the Install API.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/lib/clock.js';
+import { makeTestPki } from '../helpers/test-pki.js';
 import { gatewayReport, type Harness, startHarness } from './harness.js';
 
 describe('Install API authentication', () => {
@@ -153,35 +153,11 @@ describe('Install API over TLS with client certificates', () => {
   it('a client certificate whose CN is the controllerId authenticates; another CN does not', async () => {
     const h0 = await startHarness();
     const dir = h0.dir;
-    const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-    ssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=test CA');
-    writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1\n');
-    writeFileSync(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
-    for (const [name, cn, ext] of [
-      ['server', '127.0.0.1', 'server.ext'],
-      ['tls-gw', 'tls-gw', 'client.ext'],
-      ['intruder', 'someone-else', 'client.ext'],
-    ] as const) {
-      ssl('req', '-new', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
-      ssl(
-        'x509',
-        '-req',
-        '-in',
-        `${name}.csr`,
-        '-CA',
-        'ca.crt',
-        '-CAkey',
-        'ca.key',
-        '-CAcreateserial',
-        '-days',
-        '2',
-        '-out',
-        `${name}.crt`,
-        '-extfile',
-        ext,
-      );
-    }
+    makeTestPki(dir, [
+      { name: 'server', cn: '127.0.0.1', usage: 'server' },
+      { name: 'tls-gw', cn: 'tls-gw', usage: 'client' },
+      { name: 'intruder', cn: 'someone-else', usage: 'client' },
+    ]);
     await h0.restart({
       tls: { cert: join(dir, 'server.crt'), key: join(dir, 'server.key'), clientCa: join(dir, 'ca.crt') },
     });

@@ -60,8 +60,15 @@ export async function startMqttLocalApi(options: MqttLocalApiOptions): Promise<M
   const publish = (topic: string, payload: string, retain: boolean) =>
     client.publishAsync(topic, payload, { qos: 1, retain }).then(() => undefined);
 
-  const event = (e: { type: string; [key: string]: unknown }) =>
-    publish(topics.events, JSON.stringify({ ...e, at: new Date(options.clock.now()).toISOString() }), false);
+  // while the broker is away nothing is queued: retained documents are re-published on reconnect
+  const event = async (e: { type: string; [key: string]: unknown }) => {
+    if (!client.connected) return;
+    await publish(
+      topics.events,
+      JSON.stringify({ ...e, at: new Date(options.clock.now()).toISOString() }),
+      false,
+    );
+  };
 
   client.on('message', (topic, payload) => {
     const parsed = topic === topics.consentResponse ? parseConsentResponse(payload) : parseCommand(payload);
@@ -84,7 +91,7 @@ export async function startMqttLocalApi(options: MqttLocalApiOptions): Promise<M
   const retain = async (topic: string, payload: string) => {
     if (payload === '') retained.delete(topic);
     else retained.set(topic, payload);
-    await publish(topic, payload, true);
+    if (client.connected) await publish(topic, payload, true);
   };
 
   return {

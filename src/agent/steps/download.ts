@@ -5,7 +5,8 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { exists, sha256OfFile } from '../../handlers/file-io.js';
+import { copyFileDurably, exists, sha256OfFile } from '../../handlers/file-io.js';
+import { SoupError } from '../../lib/errors.js';
 import type { ArtifactRef } from '../action.js';
 import { downloadArtifact } from '../net/download.js';
 import type { StepEnv } from './env.js';
@@ -26,6 +27,15 @@ export async function downloadAll(env: StepEnv, refs: ArtifactRef[]): Promise<vo
     seen.add(a.path);
     if (await complete(a)) continue;
     await mkdir(dirname(a.path), { recursive: true });
+    if (env.ctx.offline !== undefined) {
+      await copyFileDurably(a.url, a.path, a.size, { signal: env.signal });
+      if (!(await complete(a)))
+        throw new SoupError(
+          'SOUP_E_HASH',
+          `bundle artifact ${a.id} (${a.filename}): size or SHA-256 differs from the recipe file`,
+        );
+      continue;
+    }
     env.log.info({ artifact: a.id, filename: a.filename, size: a.size }, 'downloading');
     await downloadArtifact({
       url: a.url,

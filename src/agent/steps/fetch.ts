@@ -2,9 +2,10 @@
  * Step 2, fetch: the action itself, and for a SOUP system update the recipe file (exact bytes, kept in
  * the action's directory) and its signatures. Repeatable: it overwrites what an earlier try wrote.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SoupError } from '../../lib/errors.js';
+import type { BundleManifest } from '../bundle.js';
 import type { DdiDeploymentBase, SystemUpdateAction } from '../install-api.js';
 import { actionDir, type StepEnv } from './env.js';
 
@@ -24,6 +25,17 @@ export async function fetchAction(env: StepEnv): Promise<void> {
   const { ctx, api, signal } = env;
   const dir = actionDir(env.config.dataDir, ctx.actionId);
   await mkdir(dir, { recursive: true });
+  if (ctx.offline !== undefined) {
+    // an offline bundle: the same files, from the unpacked bundle instead of the server
+    await copyFile(join(ctx.offline.bundleDir, RECIPE_FILE), join(dir, RECIPE_FILE));
+    await copyFile(join(ctx.offline.bundleDir, SIGNATURES_FILE), join(dir, SIGNATURES_FILE));
+    const manifest = JSON.parse(
+      await readFile(join(ctx.offline.bundleDir, 'bundle.json'), 'utf8'),
+    ) as BundleManifest;
+    ctx.recipe = manifest.recipe;
+    env.save();
+    return;
+  }
   if (ctx.kind === 'ddi') {
     const answer = await api.getJson<DdiDeploymentBase & { confirmation?: DdiDeploymentBase['deployment'] }>(
       ctx.href,

@@ -14,6 +14,7 @@ import { oneLine } from '../../lib/errors.js';
 import { compileRecipe, definitionsOf, matchSystem } from '../../recipe/match.js';
 import type { RecipeFileArtifact, ReportedModule } from '../../recipe/types.js';
 import type { ArtifactRef, PlannedModule } from '../action.js';
+import { artifactFile } from '../bundle.js';
 import type { DdiArtifact, DdiDeploymentBase } from '../install-api.js';
 import type { UpdateEvent } from '../machine.js';
 import { actionDir, type StepEnv } from './env.js';
@@ -26,7 +27,10 @@ function refOf(env: StepEnv, a: RecipeFileArtifact): ArtifactRef {
     type: a.type,
     size: a.byteSize,
     sha256: a.sha256,
-    url: env.api.url(`artifacts/${encodeURIComponent(a.id)}`),
+    url:
+      env.ctx.offline === undefined
+        ? env.api.url(`artifacts/${encodeURIComponent(a.id)}`)
+        : join(env.ctx.offline.bundleDir, 'artifacts', artifactFile(a.id)),
     path: join(
       actionDir(env.config.dataDir, env.ctx.actionId),
       'artifacts',
@@ -70,7 +74,13 @@ async function planSystem(env: StepEnv): Promise<UpdateEvent> {
   const planned: PlannedModule[] = [];
   for (const { module, definition, atTarget } of result.assignments) {
     const image = definition.image;
-    const base = { id: module.id, name: module.name, definition: definition.name, details: [] as string[] };
+    const base = {
+      id: module.id,
+      name: module.name,
+      attributes: module.attributes,
+      definition: definition.name,
+      details: [] as string[],
+    };
     if (image === undefined) {
       planned.push({ ...base, action: 'skip', artifacts: [], revertible: true, bus: '', state: 'skipped' });
       continue;
@@ -138,6 +148,8 @@ async function planSystem(env: StepEnv): Promise<UpdateEvent> {
 
 /** `consent` config: always, whenAsked (handling.update = attempt, or a DDI confirmation), never. */
 export function needsConsent(env: StepEnv): boolean {
+  // installing a bundle is itself the installer's consent, unless the gateway asks for every action
+  if (env.ctx.offline !== undefined) return env.config.consent === 'always';
   switch (env.config.consent) {
     case 'always':
       return true;
@@ -210,6 +222,7 @@ async function planDdi(env: StepEnv): Promise<UpdateEvent> {
     planned.push({
       id: module.id,
       name: module.name,
+      attributes: module.attributes,
       definition: chunk.part,
       action: 'update',
       handler: type,

@@ -27,7 +27,7 @@ function jobOf(env: StepEnv, m: PlannedModule): HandlerJob {
   }
   return {
     actionId: env.ctx.actionId,
-    module: { id: m.id, name: m.name, attributes: {}, config },
+    module: { id: m.id, name: m.name, attributes: m.attributes ?? {}, config },
     image: { path: m.image.path, filename: m.image.filename, size: m.image.size, sha256: m.image.sha256 },
     version: m.toVersion ?? '',
     artifacts: m.artifacts.map((a) => ({

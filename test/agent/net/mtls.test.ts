@@ -2,9 +2,8 @@
  * TLS client certificates: a CA, a server certificate for 127.0.0.1 and a client certificate are made
  * with the `openssl` command line; a node:https server requires a client certificate signed by that CA.
  */
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -13,16 +12,8 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuth } from '../../../src/agent/net/auth.js';
 import { downloadArtifact } from '../../../src/agent/net/download.js';
+import { makeTestPki } from '../../helpers/test-pki.js';
 import { artifact, caught, sha256, tempDir } from './helpers.js';
-
-function hasOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -30,52 +21,12 @@ let server: Server;
 let url: string;
 const payload = artifact(100_000);
 
-function openssl(...args: string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-}
-
 beforeAll(async () => {
-  if (!hasOpenssl()) throw new Error('these tests need the openssl command line (Debian package openssl)');
   ({ dir, cleanup } = await tempDir());
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  openssl(
-    'req',
-    '-x509',
-    ...ec,
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=soup test CA',
-  );
-  await writeFile(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  await writeFile(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
-  for (const [name, cn] of [
-    ['server', '127.0.0.1'],
-    ['client', 'gw-0001'],
-  ] as const) {
-    openssl('req', '-new', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
-    openssl(
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-days',
-      '2',
-      '-out',
-      `${name}.crt`,
-      '-extfile',
-      `${name}.ext`,
-    );
-  }
+  makeTestPki(dir, [
+    { name: 'server', cn: '127.0.0.1', usage: 'server' },
+    { name: 'client', cn: 'gw-0001', usage: 'client' },
+  ]);
   server = createServer(
     {
       key: await readFile(join(dir, 'server.key')),

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/lib/clock.js';
 import { SoupError } from '../../../src/lib/errors.js';
+import { prng } from '../../../src/lib/prng.js';
 import { createMemoryStreamPair } from '../../../src/protocols/buses/memory-stream.js';
 import { SmpClient } from '../../../src/protocols/smp/client.js';
 import { decodeMessage, encodeMessage, responseError } from '../../../src/protocols/smp/codec.js';
@@ -13,20 +14,7 @@ import { encodeFrames, FrameDecoder, MAX_FRAME_BYTES } from '../../../src/protoc
 import type { SmpHeader } from '../../../src/protocols/smp/header.js';
 import { SmpDevice } from '../../../src/simulate/smp/device.js';
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const rnd = prng(0x5eed);
-const int = (n: number) => Math.floor(rnd() * n);
-const randomBytes = (n: number) => Uint8Array.from({ length: n }, () => int(256));
+const { next: rnd, int, bytes: randomBytes } = prng(0x5eed);
 
 function randomValue(depth = 0): unknown {
   switch (int(depth > 2 ? 5 : 8)) {

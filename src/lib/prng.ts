@@ -1,4 +1,7 @@
-/** A small seeded PRNG (mulberry32) so fuzz runs are reproducible: a failure names its seed. */
+/**
+ * A small seeded PRNG (mulberry32) for generated data: fuzz tests, reference checks and benchmark data
+ * sets are reproducible, and a failure names its seed. Not for anything secret.
+ */
 export function prng(seed: number): { next(): number; int(n: number): number; bytes(n: number): Uint8Array } {
   let a = seed >>> 0;
   const next = () => {

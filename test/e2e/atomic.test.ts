@@ -1,0 +1,225 @@
+/**
+ * The atomic system update with real module protocols: simulated modules (`soup-agent simulate`, an SMP
+ * display MCU on a pseudo-terminal and a UDS brake ECU over SLCAN on another) as a third process beside
+ * server-lite and the agent. Revertible modules (the gateway file, the SMP display) go first; the
+ * single-bank UDS ECU only after them. A display whose new image refuses to boot makes the update
+ * revert every revertible module, and the ECU is never touched.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDemoImages, type DemoImage } from '../../src/demo/images.js';
+import { CID, E2e, type Entity, sha256 } from './harness.js';
+import { type Proc, startProc } from './processes.js';
+
+async function startSimulator(e: E2e, faults: unknown[], flashWriteBytesPerSec = 0): Promise<Proc> {
+  const dev = join(e.dir, `dev-${Date.now()}`);
+  (await import('node:fs')).mkdirSync(dev, { recursive: true });
+  const config = join(dev, 'simulate.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      modules: [
+        {
+          protocol: 'smp',
+          name: 'display',
+          link: { pty: join(dev, 'display'), baud: 921600 },
+          serialNumber: 'SN-5000-1',
+          attributes: { 'module-id': '5000', hwVersion: '1.2' },
+          slotSize: 262144,
+          bufSize: 512,
+          flashWriteBytesPerSec,
+          image: '1.0.0',
+          faults,
+        },
+        {
+          protocol: 'uds',
+          name: 'brake',
+          link: { slcan: join(dev, 'can0'), bitrate: 500000 },
+          txId: '0x7e8',
+          rxId: '0x7e0',
+          serialNumber: 'SN-778812',
+          dids: { F187: '1337', F193: '1.7' },
+          image: '2.0.1',
+          security: { level: 1, key: 'xor:0xA5A5A5A5' },
+          memory: { address: '0x08000000', size: 1048576 },
+          maxBlockLength: 4095,
+          faults: [],
+        },
+      ],
+    }),
+  );
+  const sim = startProc('simulate', ['simulate', '-c', config], join(e.logs, 'simulate.log'));
+  e.processes.push(sim);
+  await sim.waitForLine((l) => l.ready === true, 30_000);
+  (sim as Proc & { dev?: string }).dev = dev;
+  return sim;
+}
+
+function modulesConfig(dev: string) {
+  return {
+    serial: [
+      {
+        name: 'display',
+        path: join(dev, 'display'),
+        baudRate: 921600,
+        protocol: 'smp',
+        attributes: { 'module-id': '5000' },
+      },
+    ],
+    can: [
+      {
+        bus: `slcan:${join(dev, 'can0')}`,
+        bitrate: 500000,
+        ecus: [
+          {
+            name: 'brake',
+            txId: '0x7e0',
+            rxId: '0x7e8',
+            attributes: { 'module-id': '4711' },
+            security: { level: 1, key: 'xor:0xA5A5A5A5' },
+            memory: { address: '0x08000000', addressLength: 4, sizeLength: 4 },
+            routines: { erase: '0xFF00', check: '0xFF01' },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+async function releaseAll(e: E2e, images: DemoImage[], version: string): Promise<number> {
+  const definitions = [];
+  for (const img of images) {
+    const [sm] = await e.mgmt.post<Entity[]>('softwaremodules', [
+      { name: `${img.module}-fw`, version: `${img.version}-${version}`, type: 'firmware', vendor: 'E2E' },
+    ]);
+    await e.mgmt.upload(`softwaremodules/${sm!.id}/artifacts`, img.path, img.filename);
+    const [ds] = await e.mgmt.post<Entity[]>('distributionsets', [
+      {
+        name: `${img.module}-fw-${version}`,
+        version: img.version,
+        type: 'firmware',
+        modules: [{ id: sm!.id }],
+      },
+    ]);
+    definitions.push({
+      name: img.module,
+      description: img.description,
+      match: img.match,
+      count: img.count,
+      distributionSetId: ds!.id,
+      metadata: { imageType: img.handler },
+    });
+  }
+  const [recipe] = await e.mgmt.post<Entity[]>('recipes', [
+    {
+      name: 'atomic',
+      version,
+      description: 'gateway + display + brake',
+      modules: definitions,
+      systemDistributionSets: [],
+      metadata: {},
+      tags: [],
+    },
+  ]);
+  return e.releaseExisting(recipe!.id);
+}
+
+describe('e2e: atomic system update over SMP and UDS simulators', () => {
+  const e = new E2e();
+
+  beforeAll(async () => {
+    await e.start();
+  }, 60_000);
+  afterAll(async () => {
+    await e.stop();
+  });
+
+  it('a display that refuses to boot its new image: every revertible module reverts, the ECU is never touched', async () => {
+    const sim = (await startSimulator(e, [{ type: 'refuse-boot', count: 10 }])) as Proc & { dev: string };
+    (await import('node:fs')).mkdirSync(join(e.dir, 'images'), { recursive: true });
+    const images = await buildDemoImages(join(e.dir, 'images'), { smp: true, uds: true });
+    await releaseAll(e, images, '2.1.0');
+    const config = e.agentConfig({ ...modulesConfig(sim.dev), local: [] });
+    e.startAgent(config);
+    const action = await e.waitForAction((a) => a.status !== 'open', 120_000);
+    expect(action.result).toBe('failure');
+    const last = action.feedback.at(-1);
+    const states = Object.fromEntries((last?.modules ?? []).map((m) => [m.module, m.state]));
+    expect(states).toEqual({ [CID]: 'reverted', 'SN-5000-1': 'reverted', 'SN-778812': 'pending' });
+    expect(action.feedback.some((f) => f.phase === 'reverting')).toBe(true);
+    expect(e.installed().toString()).toBe('factory image');
+    const system = await e.mgmt.get<{
+      lastReport: { modules: { name: string; attributes: Record<string, string> }[] };
+    }>(`systems/${CID}`);
+    const version = (name: string) =>
+      system.lastReport.modules.find((m) => m.name === name)?.attributes.swVersion;
+    expect(version('display')).toBe('1.0.0');
+    expect(version('brake')).toBe('2.0.1');
+    await e.agent?.stop();
+    await sim.stop();
+  }, 180_000);
+
+  it('all modules healthy: gateway and display first, the ECU after them, all committed at their new versions', async () => {
+    const sim = (await startSimulator(e, [])) as Proc & { dev: string };
+    (await import('node:fs')).mkdirSync(join(e.dir, 'images2'), { recursive: true });
+    const images = await buildDemoImages(join(e.dir, 'images2'), { smp: true, uds: true });
+    const before = new Set((await e.actions()).map((a) => String(a.id)));
+    await releaseAll(e, images, '2.2.0');
+    const config = e.agentConfig({ ...modulesConfig(sim.dev), local: [] });
+    e.startAgent(config);
+    const action = await e.waitForAction((a) => !before.has(String(a.id)) && a.status !== 'open', 120_000);
+    expect(action.result).toBe('success');
+    const last = action.feedback.at(-1);
+    expect(Object.fromEntries((last?.modules ?? []).map((m) => [m.module, m.state]))).toEqual({
+      [CID]: 'committed',
+      'SN-5000-1': 'committed',
+      'SN-778812': 'committed',
+    });
+    // the ECU (point of no return) is transferred only after every revertible module was verified
+    const phases = action.feedback.map(
+      (f) => `${f.phase}:${(f.modules ?? []).find((m) => m.module === 'SN-778812')?.state}`,
+    );
+    const firstEcuWork = phases.findIndex((p) => /:(transferring|transferred|activated|verified)$/.test(p));
+    const revertibleVerified = action.feedback.findIndex((f) =>
+      (f.modules ?? []).filter((m) => m.module !== 'SN-778812').every((m) => m.state === 'verified'),
+    );
+    expect(revertibleVerified).toBeGreaterThanOrEqual(0);
+    expect(firstEcuWork === -1 || firstEcuWork >= revertibleVerified).toBe(true);
+    expect(sha256(e.installed())).toBe(images.find((i) => i.module === 'gateway')!.sha256);
+    await e.agent?.stop();
+    await sim.stop();
+  }, 180_000);
+
+  it('SIGKILL of the agent while the SMP display is being written: the restart resumes and commits everything', async () => {
+    const sim = (await startSimulator(e, [], 16 * 1024)) as Proc & { dev: string };
+    (await import('node:fs')).mkdirSync(join(e.dir, 'images3'), { recursive: true });
+    const images = await buildDemoImages(join(e.dir, 'images3'), { smp: true, uds: true });
+    const before = new Set((await e.actions()).map((a) => String(a.id)));
+    await releaseAll(e, images, '2.3.0');
+    const config = e.agentConfig({ ...modulesConfig(sim.dev), local: [] });
+    const agent = e.startAgent(config);
+    const open = await e.waitForAction(
+      (a) => !before.has(String(a.id)) && a.feedback.some((f) => f.phase === 'transferring'),
+      120_000,
+    );
+    await agent.kill();
+    e.startAgent(config);
+    const done = await e.waitForAction(
+      (a) => String(a.id) === String(open.id) && a.status !== 'open',
+      120_000,
+    );
+    expect(done.result).toBe('success');
+    expect(Object.fromEntries((done.feedback.at(-1)?.modules ?? []).map((m) => [m.module, m.state]))).toEqual(
+      {
+        [CID]: 'committed',
+        'SN-5000-1': 'committed',
+        'SN-778812': 'committed',
+      },
+    );
+    const ids = done.feedback.map((f) => f.feedbackId);
+    expect(new Set(ids).size).toBe(ids.length);
+    await e.agent?.stop();
+    await sim.stop();
+  }, 240_000);
+});

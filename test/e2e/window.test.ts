@@ -1,0 +1,43 @@
+/**
+ * Maintenance window end to end: the tenant's window (Quartz cron, once a minute at a second ~25 s
+ * from now, 10 s long) is on the action; the agent waits in `waiting-window` and downloads and installs
+ * only once the window has opened.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { E2e, image, sha256 } from './harness.js';
+
+describe('e2e: maintenance window', () => {
+  const e = new E2e();
+
+  beforeAll(async () => {
+    await e.start();
+  }, 60_000);
+  afterAll(async () => {
+    await e.stop();
+  });
+
+  it('waits for the window, then installs inside it', async () => {
+    const opensAt = Math.ceil((Date.now() + 25_000) / 1000) * 1000;
+    const second = new Date(opensAt).getUTCSeconds();
+    await e.mgmt.put('tenant/configs/soup.action.maintenanceWindow', {
+      value: { schedule: `${second} * * ? * *`, duration: '00:00:10', timezone: '+00:00' },
+    });
+    const bytes = image('2.0.0');
+    await e.release({ version: '2.0.0', image: bytes });
+    const config = e.agentConfig();
+    e.startAgent(config);
+    const waiting = await e.waitForAction(
+      (a) => a.feedback.some((f) => f.phase === 'waiting-window'),
+      60_000,
+    );
+    const waitedAt = waiting.feedback.find((f) => f.phase === 'waiting-window')?.timestamp ?? Number.NaN;
+    expect(waitedAt).toBeLessThan(opensAt);
+    expect(e.installed().toString()).toBe('factory image');
+    const done = await e.waitForAction((a) => a.status !== 'open', 90_000);
+    expect(done.result).toBe('success');
+    expect(sha256(e.installed())).toBe(sha256(bytes));
+    const downloadingAt = done.feedback.find((f) => f.phase === 'downloading')?.timestamp ?? Number.NaN;
+    expect(downloadingAt).toBeGreaterThanOrEqual(opensAt);
+    expect(downloadingAt).toBeLessThan(opensAt + 10_000);
+  }, 120_000);
+});
