@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything the demo, the tests and the benchmarks need, on a fresh Debian machine with Node 20:
 # Debian packages (socat for pseudo-terminals, mosquitto for the MQTT local API, udev for serial port
-# listing, shellcheck and systemd for unit checks, curl for benchmarks, openssl for TLS test certificates),
-# npm packages, and the build.
+# listing, shellcheck and systemd for unit checks, curl for benchmarks, openssl for TLS test certificates
+# and signed .swu files, swupdate for the stock hawkBit client test in test/stock-client), npm packages,
+# and the build.
 # Idempotent: a second run only rebuilds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,7 @@ command -v udevadm >/dev/null 2>&1 || need+=(udev)
 command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
 command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v swupdate >/dev/null 2>&1 || need+=(swupdate)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need[*]}"
