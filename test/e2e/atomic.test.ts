@@ -195,6 +195,9 @@ describe('e2e: atomic system update over SMP and UDS simulators', () => {
     const sim = (await startSimulator(e, [], 16 * 1024)) as Proc & { dev: string };
     (await import('node:fs')).mkdirSync(join(e.dir, 'images3'), { recursive: true });
     const images = await buildDemoImages(join(e.dir, 'images3'), { smp: true, uds: true });
+    // the tests share the agent's state: the previous test installed gateway 1.1.0, so this recipe's
+    // gateway image (opaque bytes to rawfile) gets a version of its own, or the gateway would be skipped
+    images.find((i) => i.module === 'gateway')!.version = '1.3.0';
     const before = new Set((await e.actions()).map((a) => String(a.id)));
     await releaseAll(e, images, '2.3.0');
     const config = e.agentConfig({ ...modulesConfig(sim.dev), local: [] });
