@@ -96,7 +96,9 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     let publishLocal = async (): Promise<void> => {};
     const engine = createEngine({
       config,
-      log,
+      // components name themselves (`component: …`) from the root logger: a child of `log` would carry
+      // `component` twice in every line
+      log: options.log,
       clock,
       agentVersion: options.agentVersion,
       store,
@@ -214,7 +216,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
         url: config.mqtt.url,
         topicPrefix: config.mqtt.topicPrefix,
         controllerId: config.server.controllerId,
-        log,
+        log: options.log,
         clock,
         signal,
         status: () => readStatus(config, options.agentVersion, { pid: process.pid, store }),

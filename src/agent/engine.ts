@@ -46,6 +46,7 @@ export function createEngine(options: EngineOptions): Engine {
     now: () => clock.now(),
   });
   const facts = createGatewayFacts();
+  const inventoryLog = log.child({ component: 'inventory' });
   const inventory = async (signal: AbortSignal): Promise<SystemReport> => {
     const report = await buildSystemReport({
       controllerId: config.server.controllerId,
@@ -54,7 +55,7 @@ export function createEngine(options: EngineOptions): Engine {
       facts,
       installedVersion: (name) => store.get<string>(`installed.${name}`),
       links,
-      log: log.child({ component: 'inventory' }),
+      log: inventoryLog,
       signal,
       now: () => clock.now(),
     });
@@ -67,7 +68,7 @@ export function createEngine(options: EngineOptions): Engine {
     if (!force && store.get<string>('report.sentHash') === hash) return;
     await api.putSystemReport(report, signal);
     store.set('report.sentHash', hash);
-    log.info({ modules: report.modules.length, forced: force }, 'system report sent');
+    inventoryLog.info({ modules: report.modules.length, forced: force }, 'system report sent');
   };
   const trust = async (): Promise<Jwks> => JSON.parse(await readFile(config.trust.keys, 'utf8')) as Jwks;
   const runner = new UpdateRunner({

@@ -125,7 +125,7 @@ export function startLocalApiBridge(options: LocalApiBridgeOptions): LocalApiBri
           url: options.url,
           topicPrefix: options.topicPrefix,
           controllerId: options.controllerId,
-          log,
+          log: options.log, // local-api names itself `component: mqtt`
           clock,
           onConsentResponse: options.onConsentResponse,
           onCommand: options.onCommand,
