@@ -12,6 +12,7 @@ import { SoupError } from '../lib/errors.js';
 import { buildDemoImages, type DemoImage } from './images.js';
 import { ManagementClient } from './management-client.js';
 import { CLI_PATH, type ManagedProcess, startCli } from './processes.js';
+import { demoModulesConfig, demoSimulatedModules } from './system.js';
 
 export interface DemoOptions {
   workDir: string;
@@ -326,38 +327,7 @@ async function writeSimulateConfig(
   dirs: Record<string, string>,
   modules: DemoOptions['modules'],
 ): Promise<string> {
-  const entries: unknown[] = [];
-  if (modules.smp) {
-    entries.push({
-      protocol: 'smp',
-      name: 'display',
-      link: { pty: join(dirs.dev!, 'display'), baud: 921600 },
-      serialNumber: 'SN-5000-1',
-      attributes: { 'module-id': '5000', hwVersion: '1.2' },
-      slotSize: 262144,
-      bufSize: 512,
-      flashWriteBytesPerSec: 0,
-      image: '1.0.0',
-      faults: [],
-    });
-  }
-  if (modules.uds) {
-    entries.push({
-      protocol: 'uds',
-      name: 'brake',
-      link: { slcan: join(dirs.dev!, 'can0'), bitrate: 500000 },
-      txId: '0x7e8',
-      rxId: '0x7e0',
-      serialNumber: 'SN-778812',
-      dids: { F187: '1337', F193: '1.7' },
-      image: '2.0.1',
-      security: { level: 1, key: 'xor:0xA5A5A5A5' },
-      memory: { address: '0x08000000', size: 1048576 },
-      maxBlockLength: 4095,
-      faults: [],
-    });
-  }
-  return writeJson(join(dirs.dev!, 'simulate.json'), { modules: entries });
+  return writeJson(join(dirs.dev!, 'simulate.json'), { modules: demoSimulatedModules(dirs.dev!, modules) });
 }
 
 async function writeAgentConfig(
@@ -372,36 +342,7 @@ async function writeAgentConfig(
     dataDir: join(dirs.agent!, 'data'),
     trust: { keys: trust },
     modules: {
-      serial: modules.smp
-        ? [
-            {
-              name: 'display',
-              path: join(dirs.dev!, 'display'),
-              baudRate: 921600,
-              protocol: 'smp',
-              attributes: { 'module-id': '5000' },
-            },
-          ]
-        : [],
-      can: modules.uds
-        ? [
-            {
-              bus: `slcan:${join(dirs.dev!, 'can0')}`,
-              bitrate: 500000,
-              ecus: [
-                {
-                  name: 'brake',
-                  txId: '0x7e0',
-                  rxId: '0x7e8',
-                  attributes: { 'module-id': '4711' },
-                  security: { level: 1, key: 'xor:0xA5A5A5A5' },
-                  memory: { address: '0x08000000', addressLength: 4, sizeLength: 4 },
-                  routines: { erase: '0xFF00', check: '0xFF01' },
-                },
-              ],
-            },
-          ]
-        : [],
+      ...demoModulesConfig(dirs.dev!, modules),
       local: [
         {
           name: 'gateway',

@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDemoImages, type DemoImage } from '../../src/demo/images.js';
+import { demoModulesConfig, demoSimulatedModules } from '../../src/demo/system.js';
 import { CID, E2e, type Entity, sha256 } from './harness.js';
 import { type Proc, startProc } from './processes.js';
 
@@ -19,34 +20,11 @@ async function startSimulator(e: E2e, faults: unknown[], flashWriteBytesPerSec =
   writeFileSync(
     config,
     JSON.stringify({
-      modules: [
-        {
-          protocol: 'smp',
-          name: 'display',
-          link: { pty: join(dev, 'display'), baud: 921600 },
-          serialNumber: 'SN-5000-1',
-          attributes: { 'module-id': '5000', hwVersion: '1.2' },
-          slotSize: 262144,
-          bufSize: 512,
-          flashWriteBytesPerSec,
-          image: '1.0.0',
-          faults,
-        },
-        {
-          protocol: 'uds',
-          name: 'brake',
-          link: { slcan: join(dev, 'can0'), bitrate: 500000 },
-          txId: '0x7e8',
-          rxId: '0x7e0',
-          serialNumber: 'SN-778812',
-          dids: { F187: '1337', F193: '1.7' },
-          image: '2.0.1',
-          security: { level: 1, key: 'xor:0xA5A5A5A5' },
-          memory: { address: '0x08000000', size: 1048576 },
-          maxBlockLength: 4095,
-          faults: [],
-        },
-      ],
+      modules: demoSimulatedModules(
+        dev,
+        { smp: true, uds: true },
+        { smpFaults: faults, flashWriteBytesPerSec },
+      ),
     }),
   );
   const sim = startProc('simulate', ['simulate', '-c', config], join(e.logs, 'simulate.log'));
@@ -57,34 +35,7 @@ async function startSimulator(e: E2e, faults: unknown[], flashWriteBytesPerSec =
 }
 
 function modulesConfig(dev: string) {
-  return {
-    serial: [
-      {
-        name: 'display',
-        path: join(dev, 'display'),
-        baudRate: 921600,
-        protocol: 'smp',
-        attributes: { 'module-id': '5000' },
-      },
-    ],
-    can: [
-      {
-        bus: `slcan:${join(dev, 'can0')}`,
-        bitrate: 500000,
-        ecus: [
-          {
-            name: 'brake',
-            txId: '0x7e0',
-            rxId: '0x7e8',
-            attributes: { 'module-id': '4711' },
-            security: { level: 1, key: 'xor:0xA5A5A5A5' },
-            memory: { address: '0x08000000', addressLength: 4, sizeLength: 4 },
-            routines: { erase: '0xFF00', check: '0xFF01' },
-          },
-        ],
-      },
-    ],
-  };
+  return demoModulesConfig(dev, { smp: true, uds: true });
 }
 
 async function releaseAll(e: E2e, images: DemoImage[], version: string): Promise<number> {
