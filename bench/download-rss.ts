@@ -49,8 +49,13 @@ async function main(): Promise<void> {
       '-e',
       `await import(${JSON.stringify(moduleUrl)}); process.stdout.write(JSON.stringify({maxRssKiB: process.resourceUsage().maxRSS}))`,
     ]);
+    const fullUndici = childRssMB([
+      '-e',
+      "require('undici'); process.stdout.write(JSON.stringify({maxRssKiB: process.resourceUsage().maxRSS}))",
+    ]);
     console.log(
-      `context: bare node ${baseline.toFixed(1)} MB; node with the download module (undici) loaded ${loaded.toFixed(1)} MB`,
+      `context: bare node ${baseline.toFixed(1)} MB; node with the download module loaded ${loaded.toFixed(1)} MB ` +
+        `(undici's parts, src/agent/net/undici.ts); node with undici's whole index loaded ${fullUndici.toFixed(1)} MB`,
     );
     const line = (label: string, mb: number) =>
       console.log(

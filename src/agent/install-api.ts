@@ -6,11 +6,11 @@
  */
 
 import type { Dispatcher } from 'undici';
-import { request } from 'undici';
 import { SoupError } from '../lib/errors.js';
 import type { SystemReport } from '../recipe/types.js';
 import type { AuthProvider } from './net/auth.js';
 import { parseRetryAfter } from './net/polling.js';
+import { request } from './net/undici.js';
 
 export interface Link {
   href: string;

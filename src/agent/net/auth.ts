@@ -8,9 +8,10 @@
  * concurrent callers share one token request. TLS material (`cert`, `key`, `ca`) are file paths, read once.
  */
 import { readFileSync } from 'node:fs';
-import { Agent, type Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
 import { type Clock, systemClock } from '../../lib/clock.js';
 import { SoupError } from '../../lib/errors.js';
+import { Agent, request } from './undici.js';
 
 export interface TlsFiles {
   cert?: string;

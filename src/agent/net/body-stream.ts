@@ -15,10 +15,12 @@
  * Received bytes are copied at once into recycled 256 KiB slabs, so undici's socket buffers die young
  * (queued socket buffers would survive scavenges, reach the old generation and pile up as resident memory
  * until a full GC). The body yields views into those slabs: a view is valid until the next step of the
- * iteration; copy what you keep.
+ * iteration; copy what you keep. Received bytes also pace young-generation collections (`scavenge.ts`), which
+ * free the socket buffers they came in.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
+import { noteReceived } from './scavenge.js';
 
 const HIGH_WATER = 1024 * 1024;
 const LOW_WATER = 256 * 1024;
@@ -174,6 +176,7 @@ export function requestStream(dispatcher: Dispatcher, req: StreamRequest): Promi
       },
       onResponseData(c, chunk) {
         receive(chunk);
+        noteReceived(chunk.length);
         if (pausable) {
           if (queued >= HIGH_WATER && !c.paused) c.pause();
         } else if (queued > MAX_UNPAUSED) {

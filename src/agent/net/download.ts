@@ -36,7 +36,7 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { type Dispatcher, getGlobalDispatcher, interceptors } from 'undici';
+import type { Dispatcher } from 'undici';
 import { type Clock, systemClock } from '../../lib/clock.js';
 import { SoupError } from '../../lib/errors.js';
 import type { AuthProvider } from './auth.js';
@@ -44,6 +44,7 @@ import { requestStream, type StreamResponse } from './body-stream.js';
 import { inlineHasher, type StreamHasher, workerHasher } from './hasher.js';
 import { Backoff, type BackoffOptions, parseRetryAfter } from './polling.js';
 import { redactUrl } from './redact.js';
+import { getGlobalDispatcher, redirectInterceptor } from './undici.js';
 
 export { redactUrl };
 
@@ -139,7 +140,7 @@ class Download {
     this.clock = req.clock ?? systemClock;
     this.idleMs = req.idleTimeoutMs ?? 30_000;
     const base = req.dispatcher ?? req.auth.dispatcher ?? getGlobalDispatcher();
-    this.dispatcher = base.compose(interceptors.redirect({ maxRedirections: 5 }));
+    this.dispatcher = base.compose(redirectInterceptor({ maxRedirections: 5 }));
     if (!Number.isSafeInteger(req.size) || req.size < 0) {
       throw this.error('SOUP_E_DOWNLOAD', `declared size ${req.size} is not a byte count`, 0);
     }

@@ -10,13 +10,14 @@
  * Bodies are read up to `maxBytes` (default 16 MiB): these are API documents, not artifacts.
  * Messages name the method and the URL without its query.
  */
-import { type Dispatcher, getGlobalDispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { type Clock, systemClock } from '../../lib/clock.js';
 import { SoupError } from '../../lib/errors.js';
 import type { AuthProvider } from './auth.js';
 import { requestStream, type StreamResponse } from './body-stream.js';
 import { parseRetryAfter } from './polling.js';
 import { redactUrl } from './redact.js';
+import { getGlobalDispatcher } from './undici.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
