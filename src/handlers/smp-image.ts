@@ -340,8 +340,17 @@ class Session {
       if (!isSoupError(err, 'SOUP_E_MODULE_TIMEOUT') && !isSoupError(err, 'SOUP_E_IO')) throw err;
     }
     const deadline = this.ctx.clock.now() + bootTimeoutMs;
+    let linkDown = false;
     for (;;) {
       try {
+        if (linkDown) {
+          // the module's USB/serial link went away with the reset: open it again (it may take a while)
+          this.dispose();
+          await this.connect().catch((cause: unknown) => {
+            throw new SoupError('SOUP_E_IO', `${this.job.module.name}: link not back yet`, { cause });
+          });
+          linkDown = false;
+        }
         await this.client.echo('soup', { ...this.req(), timeoutMs: ECHO_INTERVAL_MS, retries: 0 });
         return;
       } catch (err) {
@@ -354,9 +363,8 @@ class Session {
           );
         }
         if (isSoupError(err, 'SOUP_E_IO')) {
+          linkDown = true;
           await this.ctx.clock.sleep(ECHO_INTERVAL_MS, this.ctx.signal);
-          this.dispose();
-          await this.connect().catch(() => {});
         }
       }
     }

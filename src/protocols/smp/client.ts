@@ -184,6 +184,8 @@ export class SmpClient {
       if (options.signal?.aborted || this.life.signal.aborted) throw cancelled(this.name, what);
       if (this.closedError) throw this.closedError;
       const answer = this.awaitAnswer({ seq, op: opCode, group, id }, timeoutMs, options.signal);
+      // awaited below; until then (the write may fail first) a rejection must not go unhandled
+      answer.catch(() => undefined);
       try {
         await this.stream.write(frames);
       } catch (err) {

@@ -84,4 +84,15 @@ describe('fault injection over a real pty', () => {
     expect(fx.module.device.stats.boots).toBe(1);
     await handler.verify(job, ctx);
   });
+
+  it('a link that stays away for several echo intervals after the reset: reopened once it is back', async () => {
+    fx = await startFixture({
+      bufSize: 4096,
+      faults: [{ type: 'disconnect', atRequest: 16, durationMs: 1800 }],
+    });
+    const { job, ctx } = await update(fx);
+    expect(fx.module.counters.disconnects).toBe(1);
+    expect(fx.module.device.stats.boots).toBe(1);
+    await handler.verify(job, ctx);
+  });
 });
