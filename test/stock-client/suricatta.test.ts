@@ -327,10 +327,13 @@ async function waitAction(
 ): Promise<Action> {
   const until = Date.now() + ms;
   let last: Action | undefined;
-  while (Date.now() < until && !run.exited()) {
+  for (;;) {
+    // read after checking for the exit: swupdate may post its last feedback and exit at once
+    const exited = run.exited();
     const r = await h.mgmt('reader').get(`targets/${cid}/actions/${actionId}`);
     last = r.json as Action;
     if (r.status === 200 && done(last)) return last;
+    if (exited || Date.now() >= until) break;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(
