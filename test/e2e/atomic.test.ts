@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDemoImages, type DemoImage } from '../../src/demo/images.js';
 import { demoModulesConfig, demoSimulatedModules } from '../../src/demo/system.js';
-import { CID, E2e, type Entity, sha256 } from './harness.js';
+import { type ActionView, CID, E2e, type Entity, sha256 } from './harness.js';
 import { type Proc, startProc } from './processes.js';
 
 async function startSimulator(e: E2e, faults: unknown[], flashWriteBytesPerSec = 0): Promise<Proc> {
@@ -173,6 +173,58 @@ describe('e2e: atomic system update over SMP and UDS simulators', () => {
     );
     const ids = done.feedback.map((f) => f.feedbackId);
     expect(new Set(ids).size).toBe(ids.length);
+    await e.agent?.stop();
+    await sim.stop();
+  }, 240_000);
+
+  it('recipe revoked while the SMP display is being written: the transfer stops, every revertible module reverts, the cancel is confirmed, the ECU is never touched', async () => {
+    const sim = (await startSimulator(e, [], 8 * 1024)) as Proc & { dev: string };
+    (await import('node:fs')).mkdirSync(join(e.dir, 'images4'), { recursive: true });
+    const images = await buildDemoImages(join(e.dir, 'images4'), { smp: true, uds: true });
+    images.find((i) => i.module === 'gateway')!.version = '1.4.0'; // the gateway is at 1.3.0 by now
+    const gatewayBefore = sha256(e.installed());
+    const before = new Set((await e.actions()).map((a) => String(a.id)));
+    const recipe = await releaseAll(e, images, '2.4.0');
+    const config = e.agentConfig({ ...modulesConfig(sim.dev), local: [] });
+    e.startAgent(config);
+    // the gateway file takes milliseconds, the display's 48 KiB about 6 s at 8 KiB/s of flash writes
+    const transferring = (a: ActionView) => a.feedback.some((f) => f.phase === 'transferring');
+    const open = await e.waitForAction((a) => !before.has(String(a.id)) && transferring(a), 120_000);
+    await e.mgmt.post(`recipes/${recipe}/revoke`);
+    const done = await e.waitForAction(
+      (a) => String(a.id) === String(open.id) && a.status !== 'open',
+      120_000,
+    );
+    expect(done.status).toBe('canceled');
+    // the agent confirms on DDI's cancel channel, after the update's last feedback named each end state
+    expect(done.feedback.at(-1)).toMatchObject({
+      channel: 'cancel',
+      status: { execution: 'closed', result: { finished: 'success' } },
+    });
+    const update = done.feedback.filter((f) => f.channel === 'systemUpdate');
+    // the cancel came while the display was being written: its transfer was interrupted
+    const reverting = update.find((f) => f.phase === 'reverting');
+    expect(reverting?.modules?.find((m) => m.module === 'SN-5000-1')?.state).toBe('transferring');
+    expect(Object.fromEntries((update.at(-1)?.modules ?? []).map((m) => [m.module, m.state]))).toEqual({
+      [CID]: 'reverted',
+      'SN-5000-1': 'reverted',
+      'SN-778812': 'pending',
+    });
+    expect(sha256(e.installed())).toBe(gatewayBefore);
+    const ids = done.feedback.map((f) => f.feedbackId);
+    expect(new Set(ids).size).toBe(ids.length);
+    // the display still runs its old image, confirmed: the next system report says so
+    const deadline = Date.now() + 30_000;
+    let version: string | undefined;
+    for (;;) {
+      const system = await e.mgmt.get<{
+        lastReport: { modules: { name: string; attributes: Record<string, string> }[] };
+      }>(`systems/${CID}`);
+      version = system.lastReport.modules.find((m) => m.name === 'display')?.attributes.swVersion;
+      if (version === '1.0.0' || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(version).toBe('1.0.0');
     await e.agent?.stop();
     await sim.stop();
   }, 240_000);

@@ -26,6 +26,8 @@ export interface ActionView {
   result: string | null;
   feedback: {
     feedbackId?: string;
+    /** `systemUpdate`, `deployment`, `cancel`, … */
+    channel?: string;
     /** The agent's own timestamp of the feedback (UTC ms): when it entered the step. */
     timestamp?: number;
     phase?: string;
