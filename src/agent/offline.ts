@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Jwks } from '../recipe/jws.js';
-import { openBundle } from './bundle/open.js';
 import type { BundleManifest } from './bundle.js';
 import type { AgentConfig } from './config.js';
 import type { StateStore } from './store.js';
@@ -22,6 +21,8 @@ export function bundleDir(config: AgentConfig, actionId: string): string {
 export async function unpackOffline(config: AgentConfig, file: string): Promise<BundleManifest> {
   const scratch = join(config.dataDir, 'bundles', `.unpack-${process.pid}-${randomUUID()}`);
   const trust = async (): Promise<Jwks> => JSON.parse(await readFile(config.trust.keys, 'utf8')) as Jwks;
+  // loaded when a bundle arrives: it brings node-jose and the recipe schema
+  const { openBundle } = await import('./bundle/open.js');
   const { manifest } = await openBundle(
     file,
     scratch,

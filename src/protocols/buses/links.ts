@@ -5,7 +5,6 @@
  */
 import { type Clock, systemClock } from '../../lib/clock.js';
 import { SoupError } from '../../lib/errors.js';
-import { openSerialPort } from './serial.js';
 import { openSlcanBus } from './slcan.js';
 import { openSocketCan } from './socketcan.js';
 import type { ByteStream, FrameBus, LinkProvider } from './types.js';
@@ -19,6 +18,11 @@ export interface LinkProviderOptions {
 interface OpenBus {
   bitrate: number;
   bus: Promise<FrameBus>;
+}
+
+/** serialport (native bindings, ~9 MB resident) is loaded when the first serial link opens. */
+async function openSerialPort(path: string, baudRate: number): Promise<ByteStream> {
+  return (await import('./serial.js')).openSerialPort(path, baudRate);
 }
 
 export function createLinkProvider(
