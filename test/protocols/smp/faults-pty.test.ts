@@ -72,23 +72,21 @@ describe('fault injection over a real pty', () => {
     });
   });
 
-  it('a disconnect during activation is survived: echo waits for the link to come back', async () => {
-    // requests: prepare 2, transfer 2 + 7 upload chunks + 1, activate 3 (state, test, reset): the 16th is
-    // the first echo the module answers after its reset
+  // requests: prepare 2, transfer 2 + 7 upload chunks + 1, activate 3 (state, test, reset): the 16th is the
+  // first echo the module answers after its reset; the link goes away for durationMs there
+  it.each([
+    {
+      durationMs: 300,
+      title: 'a disconnect during activation is survived: echo waits for the link to come back',
+    },
+    {
+      durationMs: 1800,
+      title: 'a link that stays away for several echo intervals after the reset: reopened once it is back',
+    },
+  ])('$title', async ({ durationMs }) => {
     fx = await startFixture({
       bufSize: 4096,
-      faults: [{ type: 'disconnect', atRequest: 16, durationMs: 300 }],
-    });
-    const { job, ctx } = await update(fx);
-    expect(fx.module.counters.disconnects).toBe(1);
-    expect(fx.module.device.stats.boots).toBe(1);
-    await handler.verify(job, ctx);
-  });
-
-  it('a link that stays away for several echo intervals after the reset: reopened once it is back', async () => {
-    fx = await startFixture({
-      bufSize: 4096,
-      faults: [{ type: 'disconnect', atRequest: 16, durationMs: 1800 }],
+      faults: [{ type: 'disconnect', atRequest: 16, durationMs }],
     });
     const { job, ctx } = await update(fx);
     expect(fx.module.counters.disconnects).toBe(1);
