@@ -13,13 +13,13 @@
 import type { Server } from 'node:net';
 import type { Logger } from 'pino';
 import type { Clock } from '../lib/clock.js';
-import { isSoupError, oneLine } from '../lib/errors.js';
+import { isSoupError, oneLine, SoupError } from '../lib/errors.js';
 import type { SdNotifier } from '../lib/sd-notify.js';
 import { createLinkProvider } from '../protocols/buses/links.js';
 import type { LinkProvider } from '../protocols/buses/types.js';
 import type { SystemReport } from '../recipe/types.js';
 import type { AgentConfig } from './config.js';
-import { type ControlAnswer, type ControlRequest, serveControl } from './control-socket.js';
+import { askDaemon, type ControlAnswer, type ControlRequest, serveControl } from './control-socket.js';
 import { createEngine } from './engine.js';
 import { idOfLink, type Link } from './install-api.js';
 import { phaseOf } from './machine.js';
@@ -85,9 +85,24 @@ class Wakeup {
   }
 }
 
+/**
+ * One daemon per dataDir: a second one would run the same update beside the first and take over its
+ * control socket. A daemon that answers on the socket wins; nothing of the state is touched.
+ */
+async function refuseSecondInstance(dataDir: string): Promise<void> {
+  const answer = await askDaemon(dataDir, { command: 'ping' }, 2000).catch(() => undefined);
+  if (answer?.ok) {
+    throw new SoupError(
+      'SOUP_E_RUNNING',
+      `another soup-agent (pid ${String(answer.pid)}) is running on dataDir ${dataDir}: stop it first`,
+    );
+  }
+}
+
 export async function runDaemon(options: DaemonOptions): Promise<void> {
   const { config, clock, signal } = options;
   const log = options.log.child({ component: 'daemon' });
+  await refuseSecondInstance(config.dataDir);
   const store = StateStore.open(config.dataDir);
   const links = lazyLinks(log);
   let control: Server | undefined;

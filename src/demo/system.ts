@@ -16,6 +16,8 @@ export interface SimulatorOptions {
   smpFaults?: unknown[];
   /** Simulated flash write speed of the display; 0 = instant. */
   flashWriteBytesPerSec?: number;
+  /** Faults of the UDS brake ECU. */
+  udsFaults?: unknown[];
 }
 
 /** Entries of the `simulate` configuration; `devDir` holds the pty symlinks the agent opens. */
@@ -52,7 +54,7 @@ export function demoSimulatedModules(
       security: { level: 1, key: 'xor:0xA5A5A5A5' },
       memory: { address: '0x08000000', size: 1048576 },
       maxBlockLength: 4095,
-      faults: [],
+      faults: options.udsFaults ?? [],
     });
   }
   return entries;

@@ -116,7 +116,7 @@ describe('agent commands', () => {
   });
 
   it('run: serves check and status while running; SIGTERM → exit 0', async () => {
-    const { config } = setup();
+    const { dir, config } = setup();
     const child = spawn(process.execPath, [cli, 'run', '-c', config], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -134,6 +134,13 @@ describe('agent commands', () => {
       agent: { running: boolean; pid: number };
     };
     expect(status.agent).toMatchObject({ running: true, pid: child.pid });
+    // a second daemon on the same dataDir refuses to start, in one line, and leaves the first alone
+    const second = run(['run', '-c', config]);
+    expect(second.status).toBe(1);
+    expect(second.stderr.trim()).toBe(
+      `soup-agent: another soup-agent (pid ${child.pid}) is running on dataDir ${join(dir, 'data')}: stop it first`,
+    );
+    expect(run(['check', '-c', config]).status).toBe(0);
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

@@ -5,15 +5,20 @@
  * single-bank UDS ECU only after them. A display whose new image refuses to boot makes the update
  * revert every revertible module, and the ECU is never touched.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildDemoImages, type DemoImage } from '../../src/demo/images.js';
 import { demoModulesConfig, demoSimulatedModules } from '../../src/demo/system.js';
 import { type ActionView, CID, E2e, type Entity, sha256 } from './harness.js';
 import { type Proc, startProc } from './processes.js';
 
-async function startSimulator(e: E2e, faults: unknown[], flashWriteBytesPerSec = 0): Promise<Proc> {
+async function startSimulator(
+  e: E2e,
+  faults: unknown[],
+  flashWriteBytesPerSec = 0,
+  udsFaults: unknown[] = [],
+): Promise<Proc> {
   const dev = join(e.dir, `dev-${Date.now()}`);
   (await import('node:fs')).mkdirSync(dev, { recursive: true });
   const config = join(dev, 'simulate.json');
@@ -23,7 +28,7 @@ async function startSimulator(e: E2e, faults: unknown[], flashWriteBytesPerSec =
       modules: demoSimulatedModules(
         dev,
         { smp: true, uds: true },
-        { smpFaults: faults, flashWriteBytesPerSec },
+        { smpFaults: faults, flashWriteBytesPerSec, udsFaults },
       ),
     }),
   );
@@ -85,6 +90,10 @@ describe('e2e: atomic system update over SMP and UDS simulators', () => {
   afterAll(async () => {
     await e.stop();
   });
+  // a test that fails half-way must not leave its agent or simulator running into the next one
+  afterEach(async () => {
+    for (const p of e.processes) if (p !== e.server) await p.stop();
+  });
 
   it('a display that refuses to boot its new image: every revertible module reverts, the ECU is never touched', async () => {
     const sim = (await startSimulator(e, [{ type: 'refuse-boot', count: 10 }])) as Proc & { dev: string };
@@ -107,8 +116,6 @@ describe('e2e: atomic system update over SMP and UDS simulators', () => {
       system.lastReport.modules.find((m) => m.name === name)?.attributes.swVersion;
     expect(version('display')).toBe('1.0.0');
     expect(version('brake')).toBe('2.0.1');
-    await e.agent?.stop();
-    await sim.stop();
   }, 180_000);
 
   it('all modules healthy: gateway and display first, the ECU after them, all committed at their new versions', async () => {
@@ -138,8 +145,6 @@ describe('e2e: atomic system update over SMP and UDS simulators', () => {
     expect(revertibleVerified).toBeGreaterThanOrEqual(0);
     expect(firstEcuWork === -1 || firstEcuWork >= revertibleVerified).toBe(true);
     expect(sha256(e.installed())).toBe(images.find((i) => i.module === 'gateway')!.sha256);
-    await e.agent?.stop();
-    await sim.stop();
   }, 180_000);
 
   it('SIGKILL of the agent while the SMP display is being written: the restart resumes and commits everything', async () => {
@@ -173,8 +178,6 @@ describe('e2e: atomic system update over SMP and UDS simulators', () => {
     );
     const ids = done.feedback.map((f) => f.feedbackId);
     expect(new Set(ids).size).toBe(ids.length);
-    await e.agent?.stop();
-    await sim.stop();
   }, 240_000);
 
   it('recipe revoked while the SMP display is being written: the transfer stops, every revertible module reverts, the cancel is confirmed, the ECU is never touched', async () => {
@@ -225,7 +228,59 @@ describe('e2e: atomic system update over SMP and UDS simulators', () => {
       await new Promise((r) => setTimeout(r, 250));
     }
     expect(version).toBe('1.0.0');
-    await e.agent?.stop();
-    await sim.stop();
   }, 240_000);
+
+  /** Releases the demo images (gateway at `gateway`), starts the agent, returns the finished action. */
+  async function updateWith(
+    sim: Proc & { dev: string },
+    gateway: string,
+    version: string,
+  ): Promise<ActionView> {
+    const dir = join(e.dir, `images-${version}`);
+    (await import('node:fs')).mkdirSync(dir, { recursive: true });
+    const images = await buildDemoImages(dir, { smp: true, uds: true });
+    images.find((i) => i.module === 'gateway')!.version = gateway;
+    const before = new Set((await e.actions()).map((a) => String(a.id)));
+    await releaseAll(e, images, version);
+    e.startAgent(e.agentConfig({ ...modulesConfig(sim.dev), local: [] }));
+    return e.waitForAction((a) => !before.has(String(a.id)) && a.status !== 'open', 120_000);
+  }
+
+  const endStates = (a: ActionView) =>
+    Object.fromEntries((a.feedback.at(-1)?.modules ?? []).map((m) => [m.module, m.state]));
+
+  it('the brake drops off the bus in mid-flash (after the point of no return): the flash goes on from the last acknowledged block, everything commits, nothing reverts', async () => {
+    const sim = (await startSimulator(e, [], 0, [
+      { type: 'disconnect', atOffset: 16 * 1024, durationMs: 1500 },
+    ])) as Proc & { dev: string };
+    const action = await updateWith(sim, '1.5.0', '2.5.0');
+    expect(action.result).toBe('success');
+    expect(endStates(action)).toEqual({
+      [CID]: 'committed',
+      'SN-5000-1': 'committed',
+      'SN-778812': 'committed',
+    });
+    expect(action.feedback.some((f) => f.phase === 'reverting')).toBe(false);
+    // the ECU did drop off: the flash went on from the last acknowledged block
+    const resumed = readFileSync(join(e.logs, 'agent.log'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"msg":"resuming download"') && l.includes('"module":"brake"'));
+    expect(resumed.length).toBeGreaterThan(0);
+  }, 180_000);
+
+  it('a brake that refuses its flash for good (after the point of no return): the update rolls forward, the revertible modules commit, the brake ends failed', async () => {
+    const sim = (await startSimulator(e, [], 0, [
+      { type: 'nrc', atOffset: 16 * 1024, nrc: 0x72, count: 1000 },
+    ])) as Proc & { dev: string };
+    const action = await updateWith(sim, '1.6.0', '2.6.0');
+    expect(action.result).toBe('failure');
+    expect(endStates(action)).toEqual({
+      [CID]: 'committed',
+      'SN-5000-1': 'committed',
+      'SN-778812': 'failed',
+    });
+    expect(action.feedback.some((f) => f.phase === 'reverting')).toBe(false);
+    const brake = action.feedback.at(-1)?.modules?.find((m) => m.module === 'SN-778812');
+    expect(brake?.details?.join(' ')).toMatch(/generalProgrammingFailure|0x72/);
+  }, 180_000);
 });

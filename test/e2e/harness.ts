@@ -32,7 +32,7 @@ export interface ActionView {
     timestamp?: number;
     phase?: string;
     status?: { execution?: string; details?: string[]; result?: { finished?: string } };
-    modules?: { module: string; state: string }[];
+    modules?: { module: string; state: string; details?: string[] }[];
   }[];
 }
 
