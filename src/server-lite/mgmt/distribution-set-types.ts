@@ -5,22 +5,15 @@
 import { type Ctx, mgmtUrl } from '../app.js';
 import { requireRole } from '../auth/basic.js';
 import { readJson } from '../http/body.js';
-import { badRequest, conflict, notFound } from '../http/errors.js';
-import { page } from '../http/fiql.js';
-import { sendEmpty, sendJson } from '../http/respond.js';
-import { del, get, post, put, type Route } from '../http/route.js';
-import { checkShape, pathId, S } from '../http/shape.js';
-import { type AuditRow, auditOf, created } from './audit.js';
+import { badRequest, conflict } from '../http/errors.js';
+import { sendJson } from '../http/respond.js';
+import { post, type Route } from '../http/route.js';
+import { checkShape, S } from '../http/shape.js';
+import { auditOf, created } from './audit.js';
 import { findSmType } from './software-module-types.js';
+import { type TypeRowBase, typeTable } from './type-table.js';
 
-export interface DsTypeRow extends AuditRow {
-  id: number;
-  key: string;
-  name: string;
-  description: string | null;
-  colour: string | null;
-  deleted: number;
-}
+export type DsTypeRow = TypeRowBase;
 
 interface TypeLink {
   id: number;
@@ -55,18 +48,21 @@ export function dsTypeJson(ctx: Ctx, r: DsTypeRow) {
   };
 }
 
-export function findDsType(ctx: Ctx, idOrKey: number | string): DsTypeRow | undefined {
-  const col = typeof idOrKey === 'number' ? 'id' : 'key';
-  return ctx.app.db.prepare(`SELECT * FROM ds_types WHERE ${col} = ?`).get(idOrKey) as DsTypeRow | undefined;
-}
+const dsTypes = typeTable<DsTypeRow>({
+  table: 'ds_types',
+  resource: 'distributionsettypes',
+  entity: 'distributionsettype',
+  noun: 'distribution set type',
+  json: dsTypeJson,
+  uses: (ctx, id) =>
+    (
+      ctx.app.db.prepare('SELECT COUNT(*) AS n FROM distribution_sets WHERE type_id = ?').get(id) as {
+        n: number;
+      }
+    ).n,
+});
 
-function load(ctx: Ctx): DsTypeRow {
-  const id = pathId(ctx.params.id);
-  const row = id === null ? undefined : findDsType(ctx, id);
-  if (!row)
-    throw notFound('distributionsettype.notFound', `distribution set type ${ctx.params.id} does not exist`);
-  return row;
-}
+export const findDsType = dsTypes.find;
 
 const TYPE_REF = {
   type: 'array',
@@ -92,7 +88,6 @@ const CREATE = S.arrayOf(
   },
   1,
 );
-const UPDATE = S.object({ name: S.name, description: S.description, colour: S.colour });
 
 type Ref = { id?: number; key?: string };
 
@@ -109,24 +104,7 @@ function resolveTypes(ctx: Ctx, refs: Ref[] | undefined, path: string): number[]
 }
 
 export const distributionSetTypeRoutes: Route[] = [
-  get('/rest/v1/distributionsettypes', (ctx) => {
-    requireRole(ctx, 'READ');
-    const rows = ctx.app.db
-      .prepare('SELECT * FROM ds_types WHERE deleted = 0 ORDER BY id')
-      .all() as DsTypeRow[];
-    sendJson(
-      ctx.res,
-      200,
-      page(
-        rows.map((r) => dsTypeJson(ctx, r)),
-        ctx.query,
-      ),
-    );
-  }),
-  get('/rest/v1/distributionsettypes/:id', (ctx) => {
-    requireRole(ctx, 'READ');
-    sendJson(ctx.res, 200, dsTypeJson(ctx, load(ctx)));
-  }),
+  ...dsTypes.routes,
   post('/rest/v1/distributionsettypes', async (ctx) => {
     const user = requireRole(ctx, 'MODULE_RESPONSIBLE');
     type In = {
@@ -165,38 +143,5 @@ export const distributionSetTypeRoutes: Route[] = [
       201,
       ids.map((id) => dsTypeJson(ctx, findDsType(ctx, id) as DsTypeRow)),
     );
-  }),
-  put('/rest/v1/distributionsettypes/:id', async (ctx) => {
-    const user = requireRole(ctx, 'MODULE_RESPONSIBLE');
-    const row = load(ctx);
-    type In = { name?: string; description?: string; colour?: string };
-    const b = checkShape<In>(UPDATE, await readJson(ctx.req, ctx.app.config.jsonBodyLimit));
-    ctx.app.db
-      .prepare(
-        'UPDATE ds_types SET name = ?, description = ?, colour = ?, last_modified_by = ?, last_modified_at = ? WHERE id = ?',
-      )
-      .run(
-        b.name ?? row.name,
-        b.description ?? row.description,
-        b.colour ?? row.colour,
-        user.name,
-        ctx.app.clock.now(),
-        row.id,
-      );
-    sendJson(ctx.res, 200, dsTypeJson(ctx, findDsType(ctx, row.id) as DsTypeRow));
-  }),
-  del('/rest/v1/distributionsettypes/:id', (ctx) => {
-    const user = requireRole(ctx, 'MODULE_RESPONSIBLE');
-    const row = load(ctx);
-    const { db } = ctx.app;
-    const used = (
-      db.prepare('SELECT COUNT(*) AS n FROM distribution_sets WHERE type_id = ?').get(row.id) as { n: number }
-    ).n;
-    if (used > 0)
-      db.prepare(
-        'UPDATE ds_types SET deleted = 1, last_modified_by = ?, last_modified_at = ? WHERE id = ?',
-      ).run(user.name, ctx.app.clock.now(), row.id);
-    else db.prepare('DELETE FROM ds_types WHERE id = ?').run(row.id);
-    sendEmpty(ctx.res, 204);
   }),
 ];
