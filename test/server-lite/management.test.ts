@@ -281,6 +281,51 @@ describe('management API', () => {
     });
   });
 
+  describe('types', () => {
+    it.each([
+      ['softwaremoduletypes', 'softwaremoduletype', 'softwaremodules', { name: 'm', version: '1' }],
+      [
+        'distributionsettypes',
+        'distributionsettype',
+        'distributionsets',
+        { name: 'd', version: '1', modules: [] },
+      ],
+    ] as const)(
+      '%s: get, 404, update, delete hard when unused and soft when used',
+      async (resource, entity, usedBy, use) => {
+        const m = h.mgmt('modules');
+        const [unused, used] = (
+          await m.post(resource, [
+            { key: `${entity}-unused`, name: 'unused' },
+            { key: `${entity}-used`, name: 'used' },
+          ])
+        ).json;
+        expect((await h.mgmt().get(`${resource}/${unused.id}`)).json).toMatchObject({
+          key: `${entity}-unused`,
+        });
+        const missing = await h.mgmt().get(`${resource}/999999`);
+        expect(missing.status).toBe(404);
+        expect(missing.json.errorCode).toBe(`soup.${entity}.notFound`);
+        const renamed = await m.put(`${resource}/${unused.id}`, { name: 'renamed', colour: '#00ff00' });
+        expect(renamed.status).toBe(200);
+        expect(renamed.json).toMatchObject({
+          key: `${entity}-unused`,
+          name: 'renamed',
+          colour: '#00ff00',
+          deleted: false,
+        });
+        expect((await m.post(usedBy, [{ ...use, type: `${entity}-used` }])).status).toBe(201);
+
+        expect((await m.del(`${resource}/${unused.id}`)).status).toBe(204);
+        expect((await h.mgmt().get(`${resource}/${unused.id}`)).status).toBe(404);
+        expect((await m.del(`${resource}/${used.id}`)).status).toBe(204);
+        expect((await h.mgmt().get(`${resource}/${used.id}`)).json).toMatchObject({ deleted: true });
+        const listed = (await h.mgmt().get(`${resource}?limit=100`)).json.content as { id: number }[];
+        expect(listed.map((t) => t.id)).not.toContain(used.id);
+      },
+    );
+  });
+
   describe('recipes', () => {
     it('a body of the wrong shape is 400 and stores nothing', async () => {
       const before = (await h.mgmt().get('recipes')).json.total;
