@@ -11,8 +11,10 @@
  * The pacing keeps a virtual "wire free at" time, so a late timer does not slow the average rate: a
  * frame whose due time has passed is delivered at once.
  */
+
 import { type Clock, systemClock } from '../../lib/clock.js';
 import { SoupError } from '../../lib/errors.js';
+import { FrameListeners } from './frame-listeners.js';
 import { frameMillis } from './frame-timing.js';
 import type { CanFrame, FrameBus } from './types.js';
 
@@ -35,11 +37,6 @@ interface Pending {
   frame: CanFrame;
   due: number;
   done: () => void;
-}
-
-interface Subscription {
-  filter: (frame: CanFrame) => boolean;
-  listener: (frame: CanFrame) => void;
 }
 
 export class MemoryCanBus {
@@ -113,7 +110,7 @@ export class MemoryCanBus {
 }
 
 class Endpoint implements FrameBus {
-  private readonly subscriptions = new Set<Subscription>();
+  private readonly listeners = new FrameListeners();
   private closed = false;
 
   constructor(private readonly wire: MemoryCanBus) {}
@@ -135,27 +132,18 @@ class Endpoint implements FrameBus {
   }
 
   onFrame(filter: (frame: CanFrame) => boolean, listener: (frame: CanFrame) => void): () => void {
-    const sub = { filter, listener };
-    this.subscriptions.add(sub);
-    return () => this.subscriptions.delete(sub);
+    return this.listeners.add(filter, listener);
   }
 
   /** @internal */
   deliver(frame: CanFrame): void {
     if (this.closed) return;
-    for (const sub of [...this.subscriptions]) {
-      if (!sub.filter(frame)) continue;
-      try {
-        sub.listener(copyFrame(frame));
-      } catch {
-        // a listener's failure is its own; the wire keeps going
-      }
-    }
+    this.listeners.dispatch(frame, copyFrame);
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    this.subscriptions.clear();
+    this.listeners.clear();
     this.wire.detach(this);
   }
 }

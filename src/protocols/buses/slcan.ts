@@ -12,8 +12,10 @@
  * wire at `bitrate` (a virtual transmit-done, as a SocketCAN tx queue gives), so request timers such
  * as UDS P2 start when the request is really on the bus.
  */
+
 import { type Clock, systemClock } from '../../lib/clock.js';
 import { SoupError } from '../../lib/errors.js';
+import { FrameListeners } from './frame-listeners.js';
 import { frameMillis } from './frame-timing.js';
 import { bitrateCommand, encodeFrameLine, parseLine, SlcanLineSplitter } from './slcan-codec.js';
 import type { ByteStream, CanFrame, FrameBus } from './types.js';
@@ -32,16 +34,11 @@ export interface SlcanOptions {
 
 const ENCODER = new TextEncoder();
 
-interface Subscription {
-  filter: (frame: CanFrame) => boolean;
-  listener: (frame: CanFrame) => void;
-}
-
 export class SlcanBus implements FrameBus {
   readonly supportsFd = false;
   /** BEL answers received after open (frames the adapter refused), and invalid lines. */
   readonly stats = { bells: 0, invalidLines: 0, framesIn: 0, framesOut: 0 };
-  private readonly subscriptions = new Set<Subscription>();
+  private readonly listeners = new FrameListeners();
   private readonly splitter = new SlcanLineSplitter();
   private readonly answerWaiters: ((ok: boolean) => void)[] = [];
   private readonly clock: Clock;
@@ -158,14 +155,7 @@ export class SlcanBus implements FrameBus {
 
   private dispatch(frame: CanFrame): void {
     this.stats.framesIn++;
-    for (const sub of [...this.subscriptions]) {
-      if (!sub.filter(frame)) continue;
-      try {
-        sub.listener(frame);
-      } catch {
-        // a subscriber's failure stays with it
-      }
-    }
+    this.listeners.dispatch(frame);
   }
 
   async send(frame: CanFrame): Promise<void> {
@@ -225,15 +215,13 @@ export class SlcanBus implements FrameBus {
   }
 
   onFrame(filter: (frame: CanFrame) => boolean, listener: (frame: CanFrame) => void): () => void {
-    const sub = { filter, listener };
-    this.subscriptions.add(sub);
-    return () => this.subscriptions.delete(sub);
+    return this.listeners.add(filter, listener);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.subscriptions.clear();
+    this.listeners.clear();
     if (this.stream.isOpen && this.opened) {
       await this.stream.write(new TextEncoder().encode('C\r')).catch(() => {});
     }

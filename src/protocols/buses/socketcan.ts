@@ -9,7 +9,9 @@
  *
  * Exercised only on real gateways: CI kernels have no CAN support.
  */
+
 import { SoupError } from '../../lib/errors.js';
+import { FrameListeners } from './frame-listeners.js';
 import type { CanFrame, FrameBus } from './types.js';
 
 interface RawChannel {
@@ -54,10 +56,7 @@ export async function openSocketCan(iface: string): Promise<FrameBus> {
 
 class SocketCanBus implements FrameBus {
   readonly supportsFd = false;
-  private readonly subscriptions = new Set<{
-    filter: (frame: CanFrame) => boolean;
-    listener: (frame: CanFrame) => void;
-  }>();
+  private readonly listeners = new FrameListeners();
   private closed = false;
 
   constructor(
@@ -71,14 +70,7 @@ class SocketCanBus implements FrameBus {
         fd: false,
         data: new Uint8Array(msg.data),
       };
-      for (const sub of [...this.subscriptions]) {
-        if (!sub.filter(frame)) continue;
-        try {
-          sub.listener(frame);
-        } catch {
-          // a subscriber's failure stays with it
-        }
-      }
+      this.listeners.dispatch(frame);
     });
     channel.addListener('onStopped', () => {
       this.closed = true;
@@ -100,15 +92,13 @@ class SocketCanBus implements FrameBus {
   }
 
   onFrame(filter: (frame: CanFrame) => boolean, listener: (frame: CanFrame) => void): () => void {
-    const sub = { filter, listener };
-    this.subscriptions.add(sub);
-    return () => this.subscriptions.delete(sub);
+    return this.listeners.add(filter, listener);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.subscriptions.clear();
+    this.listeners.clear();
     this.channel.stop();
   }
 }
