@@ -31,34 +31,44 @@ async function until(what: string, predicate: () => boolean, timeoutMs = 20_000)
   }
 }
 
+/**
+ * A fake Install API (polling every hour) and the configuration of a gateway with one rawfile module
+ * at 1.0.0, consent always asked, trusting a fresh signing key.
+ */
+async function gateway(prefix: string, extra: Record<string, unknown> = {}) {
+  backend = await startFakeBackend();
+  const b = backend;
+  b.sleep = '01:00:00';
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const target = join(dir, 'slot.img');
+  writeFileSync(target, 'old');
+  const key = await generateSigningKey('k');
+  writeFileSync(join(dir, 'trust.json'), JSON.stringify(key.publicJwks));
+  const config = buildConfig({
+    server: { url: b.url, tenant: 'T', controllerId: 'gw', auth: { targetToken: 'tok' } },
+    dataDir: join(dir, 'data'),
+    trust: { keys: join(dir, 'trust.json') },
+    modules: {
+      local: [
+        {
+          name: 'gateway',
+          gateway: true,
+          handler: 'rawfile',
+          target,
+          attributes: { 'module-id': 'gw', swVersion: '1.0.0' },
+        },
+      ],
+    },
+    consent: 'always',
+    polling: { defaultSleepMs: 3_600_000 },
+    ...extra,
+  });
+  return { b, target, key, config };
+}
+
 describe('daemon', () => {
   it('reports, waits for a poll, runs the update after `check`, asks and takes consent over the socket', async () => {
-    backend = await startFakeBackend();
-    const b = backend;
-    b.sleep = '01:00:00';
-    const dir = mkdtempSync(join(tmpdir(), 'soup-daemon-'));
-    const target = join(dir, 'slot.img');
-    writeFileSync(target, 'old');
-    const key = await generateSigningKey('k');
-    writeFileSync(join(dir, 'trust.json'), JSON.stringify(key.publicJwks));
-    const config = buildConfig({
-      server: { url: b.url, tenant: 'T', controllerId: 'gw', auth: { targetToken: 'tok' } },
-      dataDir: join(dir, 'data'),
-      trust: { keys: join(dir, 'trust.json') },
-      modules: {
-        local: [
-          {
-            name: 'gateway',
-            gateway: true,
-            handler: 'rawfile',
-            target,
-            attributes: { 'module-id': 'gw', swVersion: '1.0.0' },
-          },
-        ],
-      },
-      consent: 'always',
-      polling: { defaultSleepMs: 3_600_000 },
-    });
+    const { b, target, key, config } = await gateway('soup-daemon-');
     const stop = new AbortController();
     const running = runDaemon({
       config,
@@ -142,31 +152,7 @@ describe('daemon', () => {
     const mqtt = (await import('mqtt')).default;
     const broker = await startMosquitto();
     stops.push(() => broker.stop());
-    backend = await startFakeBackend();
-    const b = backend;
-    b.sleep = '01:00:00';
-    const dir = mkdtempSync(join(tmpdir(), 'soup-daemon-mqtt-'));
-    const target = join(dir, 'slot.img');
-    writeFileSync(target, 'old');
-    const key = await generateSigningKey('k');
-    writeFileSync(join(dir, 'trust.json'), JSON.stringify(key.publicJwks));
-    const config = buildConfig({
-      server: { url: b.url, tenant: 'T', controllerId: 'gw', auth: { targetToken: 'tok' } },
-      dataDir: join(dir, 'data'),
-      trust: { keys: join(dir, 'trust.json') },
-      modules: {
-        local: [
-          {
-            name: 'gateway',
-            gateway: true,
-            handler: 'rawfile',
-            target,
-            attributes: { 'module-id': 'gw', swVersion: '1.0.0' },
-          },
-        ],
-      },
-      consent: 'always',
-      polling: { defaultSleepMs: 3_600_000 },
+    const { b, target, key, config } = await gateway('soup-daemon-mqtt-', {
       mqtt: { url: broker.url, topicPrefix: 'soup' },
     });
     const client = await mqtt.connectAsync(broker.url);
