@@ -95,18 +95,34 @@ describe('e2e: atomic system update over SMP and UDS simulators', () => {
     for (const p of e.processes) if (p !== e.server) await p.stop();
   });
 
+  /**
+   * Releases the demo images as recipe `version` (the gateway's image at `gateway`, when given), starts
+   * the agent on the simulator, and returns the finished action with the images.
+   */
+  async function updateWith(
+    sim: Proc & { dev: string },
+    version: string,
+    gateway?: string,
+  ): Promise<{ action: ActionView; images: DemoImage[] }> {
+    const dir = join(e.dir, `images-${version}`);
+    (await import('node:fs')).mkdirSync(dir, { recursive: true });
+    const images = await buildDemoImages(dir, { smp: true, uds: true });
+    if (gateway !== undefined) images.find((i) => i.module === 'gateway')!.version = gateway;
+    const before = new Set((await e.actions()).map((a) => String(a.id)));
+    await releaseAll(e, images, version);
+    e.startAgent(e.agentConfig({ ...modulesConfig(sim.dev), local: [] }));
+    const action = await e.waitForAction((a) => !before.has(String(a.id)) && a.status !== 'open', 120_000);
+    return { action, images };
+  }
+
+  const endStates = (a: ActionView) =>
+    Object.fromEntries((a.feedback.at(-1)?.modules ?? []).map((m) => [m.module, m.state]));
+
   it('a display that refuses to boot its new image: every revertible module reverts, the ECU is never touched', async () => {
     const sim = (await startSimulator(e, [{ type: 'refuse-boot', count: 10 }])) as Proc & { dev: string };
-    (await import('node:fs')).mkdirSync(join(e.dir, 'images'), { recursive: true });
-    const images = await buildDemoImages(join(e.dir, 'images'), { smp: true, uds: true });
-    await releaseAll(e, images, '2.1.0');
-    const config = e.agentConfig({ ...modulesConfig(sim.dev), local: [] });
-    e.startAgent(config);
-    const action = await e.waitForAction((a) => a.status !== 'open', 120_000);
+    const { action } = await updateWith(sim, '2.1.0');
     expect(action.result).toBe('failure');
-    const last = action.feedback.at(-1);
-    const states = Object.fromEntries((last?.modules ?? []).map((m) => [m.module, m.state]));
-    expect(states).toEqual({ [CID]: 'reverted', 'SN-5000-1': 'reverted', 'SN-778812': 'pending' });
+    expect(endStates(action)).toEqual({ [CID]: 'reverted', 'SN-5000-1': 'reverted', 'SN-778812': 'pending' });
     expect(action.feedback.some((f) => f.phase === 'reverting')).toBe(true);
     expect(e.installed().toString()).toBe('factory image');
     const system = await e.mgmt.get<{
@@ -120,16 +136,9 @@ describe('e2e: atomic system update over SMP and UDS simulators', () => {
 
   it('all modules healthy: gateway and display first, the ECU after them, all committed at their new versions', async () => {
     const sim = (await startSimulator(e, [])) as Proc & { dev: string };
-    (await import('node:fs')).mkdirSync(join(e.dir, 'images2'), { recursive: true });
-    const images = await buildDemoImages(join(e.dir, 'images2'), { smp: true, uds: true });
-    const before = new Set((await e.actions()).map((a) => String(a.id)));
-    await releaseAll(e, images, '2.2.0');
-    const config = e.agentConfig({ ...modulesConfig(sim.dev), local: [] });
-    e.startAgent(config);
-    const action = await e.waitForAction((a) => !before.has(String(a.id)) && a.status !== 'open', 120_000);
+    const { action, images } = await updateWith(sim, '2.2.0');
     expect(action.result).toBe('success');
-    const last = action.feedback.at(-1);
-    expect(Object.fromEntries((last?.modules ?? []).map((m) => [m.module, m.state]))).toEqual({
+    expect(endStates(action)).toEqual({
       [CID]: 'committed',
       'SN-5000-1': 'committed',
       'SN-778812': 'committed',
@@ -169,13 +178,11 @@ describe('e2e: atomic system update over SMP and UDS simulators', () => {
       120_000,
     );
     expect(done.result).toBe('success');
-    expect(Object.fromEntries((done.feedback.at(-1)?.modules ?? []).map((m) => [m.module, m.state]))).toEqual(
-      {
-        [CID]: 'committed',
-        'SN-5000-1': 'committed',
-        'SN-778812': 'committed',
-      },
-    );
+    expect(endStates(done)).toEqual({
+      [CID]: 'committed',
+      'SN-5000-1': 'committed',
+      'SN-778812': 'committed',
+    });
     const ids = done.feedback.map((f) => f.feedbackId);
     expect(new Set(ids).size).toBe(ids.length);
   }, 240_000);
@@ -230,30 +237,11 @@ describe('e2e: atomic system update over SMP and UDS simulators', () => {
     expect(version).toBe('1.0.0');
   }, 240_000);
 
-  /** Releases the demo images (gateway at `gateway`), starts the agent, returns the finished action. */
-  async function updateWith(
-    sim: Proc & { dev: string },
-    gateway: string,
-    version: string,
-  ): Promise<ActionView> {
-    const dir = join(e.dir, `images-${version}`);
-    (await import('node:fs')).mkdirSync(dir, { recursive: true });
-    const images = await buildDemoImages(dir, { smp: true, uds: true });
-    images.find((i) => i.module === 'gateway')!.version = gateway;
-    const before = new Set((await e.actions()).map((a) => String(a.id)));
-    await releaseAll(e, images, version);
-    e.startAgent(e.agentConfig({ ...modulesConfig(sim.dev), local: [] }));
-    return e.waitForAction((a) => !before.has(String(a.id)) && a.status !== 'open', 120_000);
-  }
-
-  const endStates = (a: ActionView) =>
-    Object.fromEntries((a.feedback.at(-1)?.modules ?? []).map((m) => [m.module, m.state]));
-
   it('the brake drops off the bus in mid-flash (after the point of no return): the flash goes on from the last acknowledged block, everything commits, nothing reverts', async () => {
     const sim = (await startSimulator(e, [], 0, [
       { type: 'disconnect', atOffset: 16 * 1024, durationMs: 1500 },
     ])) as Proc & { dev: string };
-    const action = await updateWith(sim, '1.5.0', '2.5.0');
+    const { action } = await updateWith(sim, '2.5.0', '1.5.0');
     expect(action.result).toBe('success');
     expect(endStates(action)).toEqual({
       [CID]: 'committed',
@@ -272,7 +260,7 @@ describe('e2e: atomic system update over SMP and UDS simulators', () => {
     const sim = (await startSimulator(e, [], 0, [
       { type: 'nrc', atOffset: 16 * 1024, nrc: 0x72, count: 1000 },
     ])) as Proc & { dev: string };
-    const action = await updateWith(sim, '1.6.0', '2.6.0');
+    const { action } = await updateWith(sim, '2.6.0', '1.6.0');
     expect(action.result).toBe('failure');
     expect(endStates(action)).toEqual({
       [CID]: 'committed',
