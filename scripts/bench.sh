@@ -4,6 +4,8 @@
 # Figures are written to bench-results/<name>.txt as well.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/node-env.sh
+source scripts/node-env.sh
 bash scripts/setup.sh >&2
 mkdir -p bench-results
 names=("$@")

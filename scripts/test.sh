@@ -3,6 +3,8 @@
 # then every vitest suite (unit, contract, end-to-end). Prints a closing line `tests: N passed, N failed`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/node-env.sh
+source scripts/node-env.sh
 bash scripts/setup.sh
 
 echo "== lint and format (biome)"
