@@ -50,12 +50,21 @@ function fieldFault(cond: unknown, path: string, kind: QueryValueKind): Operator
   return null;
 }
 
+/** Deepest nesting of `$and` a query may have (the check recurses: no stack overflow on hostile input). */
+export const MAX_QUERY_DEPTH = 64;
+
 /**
  * The first fault of a query document, or null. `path` is where the query sits (for messages);
  * `count` queries must constrain the single field `count`.
  */
-export function findOperatorFault(query: unknown, path: string, kind: QueryValueKind): OperatorFault | null {
+export function findOperatorFault(
+  query: unknown,
+  path: string,
+  kind: QueryValueKind,
+  depth = 0,
+): OperatorFault | null {
   if (!isPlainObject(query)) return { path, message: 'must be a query object' };
+  if (depth > MAX_QUERY_DEPTH) return { path, message: `$and nested deeper than ${MAX_QUERY_DEPTH}` };
   const keys = Object.keys(query);
   if (keys.length === 0) return { path, message: 'must not be empty' };
   for (const key of keys) {
@@ -65,7 +74,7 @@ export function findOperatorFault(query: unknown, path: string, kind: QueryValue
       if (!Array.isArray(value) || value.length === 0)
         return { path: at, message: 'must be a non-empty array' };
       for (let i = 0; i < value.length; i++) {
-        const fault = findOperatorFault(value[i], `${at}[${i}]`, kind);
+        const fault = findOperatorFault(value[i], `${at}[${i}]`, kind, depth + 1);
         if (fault) return fault;
       }
       continue;

@@ -15,7 +15,8 @@
  *   value      := unreserved+ | "'" chars "'" | '"' chars '"'       -- backslash escapes in quotes
  *
  * `unreserved` is anything but whitespace and `"'();,=!~<>`; `*` is a literal character.
- * Every error carries the 0-based offset (UTF-16 code units) of the fault.
+ * Every error carries the 0-based offset (UTF-16 code units) of the fault. Groups nest at most
+ * MAX_GROUP_DEPTH deep (the parser recurses per group: a hostile query must not overflow the stack).
  */
 import { SoupError } from '../lib/errors.js';
 import type { MongoQuery } from './types.js';
@@ -33,6 +34,9 @@ export class RsqlError extends SoupError {
 }
 
 export const ATTRIBUTE_PREFIX = 'attributes.';
+
+/** Deepest nesting of `(` groups a query may have. */
+export const MAX_GROUP_DEPTH = 32;
 
 type ComparisonOp = '$eq' | '$ne' | '$lt' | '$lte' | '$gt' | '$gte' | '$in' | '$nin';
 
@@ -59,6 +63,7 @@ function isUnreserved(c: string): boolean {
 
 class Parser {
   private pos = 0;
+  private depth = 0;
 
   constructor(
     private readonly src: string,
@@ -99,11 +104,13 @@ class Parser {
   private term(): MongoQuery {
     if (this.peek() !== '(') return this.comparison();
     const open = this.pos++;
+    if (++this.depth > MAX_GROUP_DEPTH) this.fail(`groups nested deeper than ${MAX_GROUP_DEPTH}`, open);
     this.skipSpace();
     const inner = this.conjunction(true);
     this.skipSpace();
     if (this.peek() !== ')') this.fail("unclosed '('", open);
     this.pos++;
+    this.depth--;
     return inner;
   }
 

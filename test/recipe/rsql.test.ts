@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RsqlError, rsqlToMongo } from '../../src/recipe/rsql.js';
+import { MAX_GROUP_DEPTH, RsqlError, rsqlToMongo } from '../../src/recipe/rsql.js';
 
 function errorOf(query: string, kind: 'match' | 'count' = 'match'): RsqlError {
   try {
@@ -135,5 +135,20 @@ describe('rsqlToMongo count queries', () => {
     const err = errorOf(query, 'count');
     expect(err.position).toBe(position);
     expect(err.message).toMatch(message);
+  });
+});
+
+describe('rsqlToMongo nesting', () => {
+  it(`accepts groups ${MAX_GROUP_DEPTH} deep`, () => {
+    const q = `${'('.repeat(MAX_GROUP_DEPTH)}attributes.a==b${')'.repeat(MAX_GROUP_DEPTH)}`;
+    expect(rsqlToMongo(q, 'match')).toEqual({ a: 'b' });
+  });
+
+  it('refuses deeper groups at the first one too deep (no stack overflow, even 100,000 deep)', () => {
+    for (const depth of [MAX_GROUP_DEPTH + 1, 100_000]) {
+      const err = errorOf(`${'('.repeat(depth)}attributes.a==b${')'.repeat(depth)}`);
+      expect(err.position).toBe(MAX_GROUP_DEPTH);
+      expect(err.message).toBe(`groups nested deeper than ${MAX_GROUP_DEPTH} at position ${MAX_GROUP_DEPTH}`);
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isSoupError } from '../../src/lib/errors.js';
+import { MAX_QUERY_DEPTH } from '../../src/recipe/operators.js';
 import { parseRecipeFile, recipeSchemaPath, validateRecipeFile } from '../../src/recipe/schema.js';
 import { exampleRecipeFile } from './fixtures.js';
 
@@ -150,6 +151,23 @@ describe('recipe file schema', () => {
   ])('rejects %s in match (operator whitelist)', (_name, match, message) => {
     const file = broken((f) => (f.software.images[0]._module.match = match));
     expect(schemaErrorOf(() => validateRecipeFile(file))).toContain(message);
+  });
+
+  it('refuses $and nested deeper than MAX_QUERY_DEPTH, even 10,000 deep (no stack overflow)', () => {
+    const nested = (depth: number): unknown => {
+      let q: unknown = { a: '1' };
+      for (let i = 0; i < depth; i++) q = { $and: [q] };
+      return q;
+    };
+    const ok = broken((f) => (f.software.images[0]._module.match = nested(MAX_QUERY_DEPTH)));
+    expect(validateRecipeFile(ok)).toBeDefined();
+    for (const depth of [MAX_QUERY_DEPTH + 1, 10_000]) {
+      const deep = broken((f) => (f.software.images[0]._module.match = nested(depth)));
+      const path = `software.images[0]._module.match${'.$and[0]'.repeat(MAX_QUERY_DEPTH + 1)}`;
+      expect(schemaErrorOf(() => validateRecipeFile(deep))).toBe(
+        `${path}: $and nested deeper than ${MAX_QUERY_DEPTH}`,
+      );
+    }
   });
 
   it('applies the whitelist to _noImage and to matchCount', () => {
