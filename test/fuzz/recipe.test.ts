@@ -49,7 +49,7 @@ function check(bytes: Uint8Array, system: ReportedModule[]): void {
 /** Every path to a value inside a JSON document (object keys and array indexes). */
 function paths(value: unknown, at: (string | number)[] = []): (string | number)[][] {
   const out = [at];
-  if (Array.isArray(value)) value.forEach((v, i) => out.push(...paths(v, [...at, i])));
+  if (Array.isArray(value)) for (const [i, v] of value.entries()) out.push(...paths(v, [...at, i]));
   else if (value !== null && typeof value === 'object')
     for (const [k, v] of Object.entries(value)) out.push(...paths(v, [...at, k]));
   return out;

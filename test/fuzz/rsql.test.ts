@@ -64,16 +64,14 @@ const comparison = fc.oneof(
     .map(([n, op, vs]) => `attributes.${n}${op}(${vs.join(' , ')})`),
 );
 const { query: validMatch } = fc.letrec<{ query: string; term: string }>((tie) => ({
-  query: fc
-    .array(tie('term'), { minLength: 1, maxLength: 4 })
-    .chain((terms) =>
-      fc
-        .array(fc.constantFrom(';', ' and ', ' ; ', '\tand\n'), {
-          minLength: terms.length,
-          maxLength: terms.length,
-        })
-        .map((joins) => terms.map((t, i) => (i === 0 ? t : `${joins[i]}${t}`)).join('')),
-    ),
+  query: fc.array(tie('term'), { minLength: 1, maxLength: 4 }).chain((terms) =>
+    fc
+      .array(fc.constantFrom(';', ' and ', ' ; ', '\tand\n'), {
+        minLength: terms.length,
+        maxLength: terms.length,
+      })
+      .map((joins) => terms.map((t, i) => (i === 0 ? t : `${joins[i]}${t}`)).join('')),
+  ),
   term: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
     comparison,
