@@ -99,6 +99,7 @@ describe('Install API authentication', () => {
     const bad = await gw.raw('PUT', '/systemReport', '{"gatewayId":', { 'content-type': 'application/json' });
     expect(bad.status).toBe(400);
     expect(bad.json.errorCode).toBe('soup.request.malformedJson');
+    expect(bad.json.message).toBe('malformed JSON body at byte 13: unexpected end of input');
     const big = await gw.raw(
       'PUT',
       '/systemReport',

@@ -126,6 +126,16 @@ describe('management API', () => {
         .raw('POST', 'softwaremodules', '[{"name": ', { 'content-type': 'application/json' });
       expect(bad.status).toBe(400);
       expect(bad.json.errorCode).toBe('soup.request.malformedJson');
+      expect(bad.json.message).toBe('malformed JSON body at byte 10: unexpected end of input');
+      // the message names the offset and never quotes the body (line breaks, control bytes)
+      const control = await h
+        .mgmt('modules')
+        .raw('POST', 'softwaremodules', '\n\u0000', { 'content-type': 'application/json' });
+      expect(control.json.message).toBe('malformed JSON body at byte 1: unexpected byte 0x00');
+      // a path parameter echoed in a message stays on one line
+      const newline = await h.mgmt().get('softwaremodules/a%0Ab');
+      expect(newline.status).toBe(404);
+      expect(newline.json.message).toContain('a\\x0ab');
       const huge = await h
         .mgmt('modules')
         .raw(

@@ -1,5 +1,6 @@
 /** Request bodies: JSON with a byte limit (413 above it, 400 when malformed), read as a stream. */
 import type { IncomingMessage } from 'node:http';
+import { jsonSyntaxFault } from '../../recipe/json-syntax.js';
 import { ApiError, badRequest } from './errors.js';
 
 export async function readRaw(req: IncomingMessage, limit: number): Promise<Buffer> {
@@ -29,9 +30,21 @@ export async function readRaw(req: IncomingMessage, limit: number): Promise<Buff
 export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
   const raw = await readRaw(req, limit);
   if (raw.length === 0) return undefined;
+  return parseJsonBody(raw);
+}
+
+/**
+ * Parses JSON bytes; a syntax error names its byte offset in one line. The message never quotes the
+ * body (`JSON.parse`'s own message does, control characters and line breaks included).
+ */
+export function parseJsonBody(raw: Buffer): unknown {
   try {
     return JSON.parse(raw.toString('utf8'));
-  } catch (err) {
-    throw badRequest('request.malformedJson', `malformed JSON body: ${(err as Error).message}`);
+  } catch {
+    const fault = jsonSyntaxFault(raw);
+    throw badRequest(
+      'request.malformedJson',
+      fault ? `malformed JSON body at byte ${fault.offset}: ${fault.message}` : 'malformed JSON body',
+    );
   }
 }

@@ -2,6 +2,20 @@
  * API errors: every 4xx/5xx answers `{errorCode: "soup.<area>.<reason>", message}` (hawkBit's
  * ExceptionInfo shape), plus optional structured detail (allowed transitions, validation result).
  */
+
+/**
+ * One line: control characters that request input (a path parameter, a header) may carry
+ * into a message are written as `\xNN`.
+ */
+function oneLineMessage(message: string): string {
+  let out = '';
+  for (const c of message) {
+    const code = c.charCodeAt(0);
+    out += code < 0x20 || code === 0x7f ? `\\x${code.toString(16).padStart(2, '0')}` : c;
+  }
+  return out;
+}
+
 export class ApiError extends Error {
   readonly status: number;
   readonly errorCode: string;
@@ -15,7 +29,7 @@ export class ApiError extends Error {
     extra?: Record<string, unknown>,
     headers?: Record<string, string>,
   ) {
-    super(message);
+    super(oneLineMessage(message));
     this.name = 'ApiError';
     this.status = status;
     this.errorCode = errorCode;

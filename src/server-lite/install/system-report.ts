@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { SystemReport } from '../../recipe/types.js';
 import { authenticateGateway } from '../auth/install-auth.js';
 import { runMatchJob } from '../domain/match-job.js';
-import { readRaw } from '../http/body.js';
+import { parseJsonBody, readRaw } from '../http/body.js';
 import { badRequest } from '../http/errors.js';
 import { sendEmpty } from '../http/respond.js';
 import { put, type Route } from '../http/route.js';
@@ -46,12 +46,7 @@ export const systemReportRoutes: Route[] = [
   put('/:tenant/controller/v1/:controllerId/systemReport', async (ctx) => {
     const t = authenticateGateway(ctx, true);
     const raw = await readRaw(ctx.req, ctx.app.config.jsonBodyLimit);
-    let value: unknown;
-    try {
-      value = JSON.parse(raw.toString('utf8'));
-    } catch (err) {
-      throw badRequest('request.malformedJson', `malformed JSON body: ${(err as Error).message}`);
-    }
+    const value = parseJsonBody(raw);
     const report = checkShape<SystemReport>(REPORT, value);
     if (report.gatewayId !== t.controller_id)
       throw badRequest(
