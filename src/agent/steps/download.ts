@@ -42,6 +42,8 @@ export async function downloadAll(env: StepEnv, refs: ArtifactRef[]): Promise<vo
       dest: a.path,
       size: a.size,
       sha256: a.sha256,
+      // no byte for one request timeout (default 30 s, the downloader's own default): resume
+      idleTimeoutMs: env.config.server.requestTimeoutMs,
       auth: env.api.auth,
       ...(env.api.dispatcher === undefined ? {} : { dispatcher: env.api.dispatcher }),
       signal: env.signal,

@@ -3,16 +3,18 @@
  *
  *   client ──TCP──► proxy ──TCP──► upstream (one upstream connection per request)
  *
- * Steps per client connection: read the request head (up to CRLF CRLF; GET/HEAD only, no request body),
- * record it, forward it with `Connection: close`, read the response head, rewrite it for the fault, then
- * relay the body counting its bytes and injecting the fault. The response always carries
+ * Steps per client connection: read the request head (up to CRLF CRLF), record it, forward it with
+ * `Connection: close` and whatever request body follows, read the response head, rewrite it for the
+ * fault, then relay the body counting its bytes and injecting the fault. The response always carries
  * `Connection: close`, so every request uses its own connection and takes the next fault from the queue.
  *
- * Faults (per request, in queue order; an empty queue relays faithfully):
+ * Faults (per request, in queue order; an empty queue asks the policy, if one is set, else relays
+ * faithfully):
  *   reset     after N body bytes: TCP RST to the client
  *   truncate  after N body bytes: clean FIN to the client (fewer bytes than Content-Length)
  *   stall     after N body bytes: nothing more is sent, the connection stays open until the client gives up
  *   flip      the body byte at offset N has its lowest bit inverted
+ *   slow      the body relayed at `bytesPerSec`
  *   length    Content-Length announced `delta` bytes more than the body has (body unchanged)
  *   extend    `extra` bytes appended to the body; announced in Content-Length, or (announce: false)
  *             Content-Length removed and the body delimited by closing the connection
@@ -26,6 +28,7 @@ export type Fault =
   | { kind: 'truncate'; after: number }
   | { kind: 'stall'; after: number }
   | { kind: 'flip'; at: number }
+  | { kind: 'slow'; bytesPerSec: number }
   | { kind: 'length'; delta: number }
   | { kind: 'extend'; extra: number; announce: boolean };
 
@@ -95,6 +98,7 @@ function readHead(socket: Socket): Promise<{ head: Head; rest: Buffer } | undefi
 export class FaultyProxy {
   readonly requests: ProxiedRequest[] = [];
   private readonly faults: Fault[] = [];
+  private policy: ((request: { method: string; path: string }) => Fault) | undefined;
   private readonly sockets = new Set<Socket>();
   private readonly server: Server;
 
@@ -116,6 +120,12 @@ export class FaultyProxy {
   /** Queues faults for the next requests, one each. */
   inject(...faults: Fault[]): this {
     this.faults.push(...faults);
+    return this;
+  }
+
+  /** Chooses the fault of each request the queue has none for (`undefined`: relay faithfully). */
+  setPolicy(policy: ((request: { method: string; path: string }) => Fault) | undefined): this {
+    this.policy = policy;
     return this;
   }
 
@@ -142,7 +152,7 @@ export class FaultyProxy {
       return;
     }
     const [method = '', path = ''] = request.head.line.split(' ');
-    const fault = this.faults.shift() ?? { kind: 'none' };
+    const fault = this.faults.shift() ?? this.policy?.({ method, path }) ?? { kind: 'none' };
     const record: ProxiedRequest = {
       method,
       path,
@@ -159,6 +169,10 @@ export class FaultyProxy {
     upstream.on('error', () => client.destroy());
     client.on('close', () => upstream.destroy());
     upstream.write(serializeHead(request.head));
+    // the request body, if any: what came with the head, then the rest as it arrives
+    if (request.rest.length > 0) upstream.write(request.rest);
+    client.on('data', (chunk: Buffer) => upstream.write(chunk));
+    client.resume();
 
     const response = await readHead(upstream);
     if (!response) {
@@ -183,8 +197,22 @@ export class FaultyProxy {
 
     let sent = 0;
     let stopped = false;
+    // slow: each chunk waits its share of time, upstream paused meanwhile; the end waits for them
+    let paced = Promise.resolve();
     const send = (chunk: Buffer): void => {
       if (stopped) return;
+      if (fault.kind === 'slow') {
+        upstream.pause();
+        paced = paced
+          .then(() => new Promise((r) => setTimeout(r, (chunk.length / fault.bytesPerSec) * 1000)))
+          .then(() => {
+            sent += chunk.length;
+            record.bodyBytesSent = sent;
+            if (!client.destroyed) client.write(chunk);
+            upstream.resume();
+          });
+        return;
+      }
       let out = chunk;
       const limit = 'after' in fault ? fault.after : Number.POSITIVE_INFINITY;
       if (sent + out.length > limit) out = out.subarray(0, Math.max(0, limit - sent));
@@ -233,7 +261,7 @@ export class FaultyProxy {
         record.bodyBytesSent = sent;
         client.write(extra);
       }
-      client.end();
+      void paced.then(() => client.end());
     });
     upstream.resume();
   }
