@@ -97,13 +97,17 @@ export class InstallApi {
     const res = await this.send('GET', href, undefined, signal);
     const chunks: Buffer[] = [];
     let total = 0;
-    for await (const chunk of res.body) {
-      total += (chunk as Buffer).length;
-      if (total > maxBytes) {
-        res.body.destroy();
-        throw new SoupError('SOUP_E_HTTP', `GET ${href}: body larger than ${maxBytes} bytes`);
+    try {
+      for await (const chunk of res.body) {
+        total += (chunk as Buffer).length;
+        if (total > maxBytes) {
+          res.body.destroy();
+          throw new SoupError('SOUP_E_HTTP', `GET ${href}: body larger than ${maxBytes} bytes`);
+        }
+        chunks.push(chunk as Buffer);
       }
-      chunks.push(chunk as Buffer);
+    } catch (err) {
+      throw brokenBody('GET', href, err, signal);
     }
     return new Uint8Array(Buffer.concat(chunks));
   }
@@ -126,7 +130,12 @@ export class InstallApi {
       await res.body.dump();
       return undefined;
     }
-    const text = await res.body.text();
+    let text: string;
+    try {
+      text = await res.body.text();
+    } catch (err) {
+      throw brokenBody(method, href, err, signal);
+    }
     if (text === '') return undefined;
     try {
       return JSON.parse(text) as unknown;
@@ -187,6 +196,19 @@ export class InstallApi {
       );
     }
   }
+}
+
+/**
+ * A response body that broke off (reset, truncated before its Content-Length, no byte within the
+ * timeout) is a network fault like a refused connection: retryable. Our own errors pass as they are.
+ */
+function brokenBody(method: string, href: string, err: unknown, signal: AbortSignal | undefined): SoupError {
+  if (err instanceof SoupError) return err;
+  if (signal?.aborted) return new SoupError('SOUP_E_CANCELLED', `${method} ${href} was interrupted`);
+  return new SoupError('SOUP_E_HTTP', `${method} ${href}: the answer broke off: ${(err as Error).message}`, {
+    retryable: true,
+    cause: err,
+  });
 }
 
 export function httpStatusOf(err: unknown): number | undefined {

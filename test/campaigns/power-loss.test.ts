@@ -18,6 +18,7 @@ import {
   duplicateFeedbackIds,
   expectedVersions,
   Rig,
+  reasons,
   sha256,
   sleep,
 } from './rig.js';
@@ -85,6 +86,7 @@ describe('campaign: power loss (SIGKILL of the agent at random instants)', () =>
       if (closing !== 1) return fail(`${closing} closing feedbacks`);
       if (state === 'mixed' || state === 'brake-failed')
         return fail(`ended ${state}: ${JSON.stringify(done.feedback.at(-1)?.modules)}`);
+      if (state === 'untouched') return fail(`failed after the restart: ${reasons(done)}`);
       if (state === 'all-old' && brakeTouched) return fail('all-old although the brake had been touched');
       const wrong = await checkInstalled(rig, state, images, gatewayBefore, expectedVersions(state, images));
       if (wrong) return fail(wrong);

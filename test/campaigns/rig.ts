@@ -9,6 +9,7 @@
  * modules and ends in one of:
  *   all-new  every module committed at its new version (the gateway file holds the new bytes);
  *   all-old  the revertible modules reverted, the single-bank brake never touched;
+ *   untouched  the update failed before any module was touched (all pending, or no module plan yet);
  *   brake-failed  the revertible modules committed, the brake (past the point of no return) failed;
  *   mixed    anything else (always a failure).
  */
@@ -38,7 +39,7 @@ export interface RunImages {
   brakeVersion: string;
 }
 
-export type EndState = 'all-new' | 'all-old' | 'brake-failed' | 'mixed';
+export type EndState = 'all-new' | 'all-old' | 'untouched' | 'brake-failed' | 'mixed';
 
 export interface Simulator extends Proc {
   dev: string;
@@ -245,6 +246,7 @@ export function classify(a: ActionView): EndState {
   const brake = s[BRAKE];
   if (gw === 'committed' && display === 'committed' && brake === 'committed') return 'all-new';
   if (gw === 'reverted' && display === 'reverted' && brake === 'pending') return 'all-old';
+  if (Object.values(s).every((state) => state === 'pending') && a.result !== 'success') return 'untouched';
   if (gw === 'committed' && display === 'committed' && brake === 'failed') return 'brake-failed';
   return 'mixed';
 }
@@ -273,7 +275,7 @@ export function reasons(a: ActionView): string {
 /** The versions the system report must name in an end state (the brake's is open when it failed). */
 export function expectedVersions(state: EndState, images: RunImages): { display: string; brake?: string } {
   if (state === 'all-new') return { display: images.displayVersion, brake: images.brakeVersion };
-  if (state === 'all-old') return { display: FACTORY.display, brake: FACTORY.brake };
+  if (state === 'all-old' || state === 'untouched') return { display: FACTORY.display, brake: FACTORY.brake };
   return { display: images.displayVersion };
 }
 
@@ -290,7 +292,7 @@ export async function checkInstalled(
   expected: { display: string; brake?: string },
 ): Promise<string | null> {
   const gw = sha256(rig.gatewayBytes());
-  const wantGw = state === 'all-old' ? gatewayBefore : sha256(images.gateway);
+  const wantGw = state === 'all-old' || state === 'untouched' ? gatewayBefore : sha256(images.gateway);
   if (gw !== wantGw) {
     const which = gw === gatewayBefore ? 'old' : gw === sha256(images.gateway) ? 'new' : 'unknown';
     return `gateway file holds ${which} bytes in an ${state} end state`;
