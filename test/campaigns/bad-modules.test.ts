@@ -29,7 +29,7 @@ import {
 
 const SMP_FAULTS = ['drop-frame', 'corrupt-frame', 'stall', 'disconnect', 'reboot', 'refuse-boot'] as const;
 const UDS_FAULTS = [...SMP_FAULTS, 'nrc'] as const;
-export const ALL_FAULTS = [
+const ALL_FAULTS = [
   ...SMP_FAULTS.map((type) => ({ module: 'display' as const, type })),
   ...UDS_FAULTS.map((type) => ({ module: 'brake' as const, type })),
 ];
