@@ -437,6 +437,64 @@ describe('update engine: failures, revert, roll forward, crash recovery', () => 
     expect(existsSync(`${r.target}.soup-new`)).toBe(false);
   });
 
+  it('a revert that fails for a moment (retryable) is tried again in the next attempt; one that fails for good ends revert-failed', async () => {
+    const { createRawfileHandler } = await import('../../src/handlers/rawfile.js');
+    for (const [failures, retryable, end] of [
+      [1, true, 'reverted'],
+      [1, false, 'revert-failed'],
+    ] as const) {
+      const plan = { failAt: 'verify' };
+      let revertFailures: number = failures;
+      let r = await rig();
+      const target2 = join(r.dir, 'app.img');
+      await r.backend.close();
+      const flaky = (): Handler => {
+        const base = scripted(createRawfileHandler(), plan)();
+        return {
+          ...base,
+          revert: async (j, c) => {
+            if (revertFailures-- > 0)
+              throw new SoupError('SOUP_E_IO', 'serial /dev/ttyX: No such file or directory', { retryable });
+            await base.revert(j, c);
+          },
+        };
+      };
+      r = await rig({
+        local: [
+          {
+            name: 'app',
+            gateway: true,
+            handler: 'scripted',
+            target: target2,
+            attributes: { 'module-id': 'app', swVersion: '1.0.0' },
+          },
+        ],
+        handlers: { scripted: flaky },
+      });
+      writeFileSync(target2, 'old app');
+      await r.publish([
+        {
+          module: 'app',
+          match: { 'module-id': 'app' },
+          type: 'scripted',
+          version: '2.0.0',
+          bytes: randomBytes(500),
+          artifactId: '904',
+        },
+      ]);
+      const runner = r.runner();
+      r.start(runner);
+      await runner.advance(new AbortController().signal);
+      await r.flush();
+      const f = final(r.backend);
+      expect(f.status).toMatchObject({ execution: 'closed', result: { finished: 'failure' } });
+      expect(Object.fromEntries((f.modules ?? []).map((m) => [m.definition, m.state]))).toEqual({ app: end });
+      // rawfile replaces the target only at commit: the old bytes either way
+      expect(readFileSync(target2, 'utf8')).toBe('old app');
+      await r.backend.close();
+    }
+  });
+
   it('a non-revertible module failing after the point of no return: revertible ones committed, the feedback names each end state', async () => {
     const { createRawHandler } = await import('../../src/handlers/raw.js');
     const first = await rig();

@@ -6,7 +6,7 @@
  */
 import type { HandlerJob } from '../../handlers/types.js';
 import { findModule } from '../../inventory/modules.js';
-import { isSoupError, oneLine, SoupError } from '../../lib/errors.js';
+import { isRetryable, isSoupError, oneLine, SoupError } from '../../lib/errors.js';
 import type { ModuleState } from '../../recipe/status.js';
 import type { PlannedModule } from '../action.js';
 import type { StepEnv } from './env.js';
@@ -146,12 +146,18 @@ export async function commitAll(env: StepEnv, failure: string[]): Promise<void> 
 
 const TOUCHED: ModuleState[] = ['transferring', 'transferred', 'activated', 'verified', 'failed'];
 
-/** Reverts every revertible module that was touched; a module whose revert fails ends `revert-failed`. */
+/**
+ * Reverts every revertible module that was touched; a module whose revert fails ends `revert-failed`.
+ * When every failure was retryable (the module's link gone for a moment, a timeout) the step fails
+ * retryable, and its next attempt reverts the `revert-failed` modules again.
+ */
 export async function revertAll(env: StepEnv): Promise<void> {
   const modules = env.ctx.modules.filter(
-    (m) => m.action === 'update' && m.revertible && TOUCHED.includes(m.state),
+    (m) =>
+      m.action === 'update' && m.revertible && (TOUCHED.includes(m.state) || m.state === 'revert-failed'),
   );
   const failures: string[] = [];
+  let retryable = true;
   await perBus(modules, async (m) => {
     const handler = env.registry.get(m.handler ?? '');
     try {
@@ -162,10 +168,12 @@ export async function revertAll(env: StepEnv): Promise<void> {
       m.state = 'revert-failed';
       m.details = [...m.details, `revert: ${oneLine(err)}`];
       failures.push(`${m.name}: ${oneLine(err)}`);
+      retryable &&= isRetryable(err);
     }
     env.save();
   });
-  if (failures.length > 0) throw new SoupError('SOUP_E_REVERT', `revert failed for ${failures.join('; ')}`);
+  if (failures.length > 0)
+    throw new SoupError('SOUP_E_REVERT', `revert failed for ${failures.join('; ')}`, { retryable });
 }
 
 /** Modules never touched by a failed or cancelled update stay as they are, reported as such. */
