@@ -66,7 +66,7 @@ node -e '
     const failed = r.outcomes.filter((o) => !o.ok);
     return {
       name, runs: r.runs, passed: r.runs - failed.length, failed: failed.length, seed: r.seed, byTag: r.byTag,
-      causes: failed.map((o) => `run ${o.run} (${o.tag}): ${o.note}`),
+      causes: failed.map((o) => `run ${o.run} (${o.tag}): ${o.note}`.slice(0, 400)),
     };
   });
   const line = (c) => `${c[0].padEnd(14)} ${String(c[1]).padStart(5)} ${String(c[2]).padStart(7)} ${String(c[3]).padStart(7)}  ${c[4]}`;

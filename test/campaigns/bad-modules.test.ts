@@ -19,6 +19,7 @@ import {
   checkInstalled,
   classify,
   DISPLAY,
+  describeStates,
   duplicateFeedbackIds,
   type EndState,
   expectedVersions,
@@ -91,8 +92,7 @@ describe('campaign: bad modules (every simulator fault at random offsets)', () =
       if (dup.length > 0) return fail(`feedbackId recorded twice: ${dup.join(', ')}`);
       const why = reasons(done);
       const allowed: EndState[] = module === 'display' ? ['all-new', 'all-old'] : ['all-new', 'brake-failed'];
-      if (!allowed.includes(state))
-        return fail(`ended ${state}: ${JSON.stringify(done.feedback.at(-1)?.modules)} ${why}`);
+      if (!allowed.includes(state)) return fail(`ended ${state}: ${describeStates(done)} ${why}`);
       if (state !== 'all-new') {
         const serial = module === 'display' ? DISPLAY : BRAKE;
         const last = done.feedback

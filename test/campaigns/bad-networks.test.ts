@@ -16,6 +16,7 @@ import { CAMPAIGN_SEED, campaignRuns, type RunOutcome, writeReport } from './rep
 import {
   checkInstalled,
   classify,
+  describeStates,
   duplicateFeedbackIds,
   expectedVersions,
   Rig,
@@ -73,7 +74,7 @@ describe('campaign: bad networks (fault-injecting proxy between agent and server
       const dup = duplicateFeedbackIds(done);
       if (dup.length > 0) return fail(`feedbackId recorded twice: ${dup.join(', ')}`);
       if (state === 'mixed' || state === 'brake-failed')
-        return fail(`ended ${state}: ${JSON.stringify(done.feedback.at(-1)?.modules)}`);
+        return fail(`ended ${state}: ${describeStates(done)}`);
       if (done.result !== 'success' && reasons(done).trim() === '') return fail('failed without a reason');
       const wrong = await checkInstalled(rig, state, images, gatewayBefore, expectedVersions(state, images));
       if (wrong) return fail(wrong);

@@ -15,6 +15,7 @@ import {
   BRAKE,
   checkInstalled,
   classify,
+  describeStates,
   duplicateFeedbackIds,
   expectedVersions,
   Rig,
@@ -85,7 +86,7 @@ describe('campaign: power loss (SIGKILL of the agent at random instants)', () =>
       if (dup.length > 0) return fail(`feedbackId recorded twice: ${dup.join(', ')}`);
       if (closing !== 1) return fail(`${closing} closing feedbacks`);
       if (state === 'mixed' || state === 'brake-failed')
-        return fail(`ended ${state}: ${JSON.stringify(done.feedback.at(-1)?.modules)}`);
+        return fail(`ended ${state}: ${describeStates(done)}`);
       if (state === 'untouched') return fail(`failed after the restart: ${reasons(done)}`);
       if (state === 'all-old' && brakeTouched) return fail('all-old although the brake had been touched');
       const wrong = await checkInstalled(rig, state, images, gatewayBefore, expectedVersions(state, images));

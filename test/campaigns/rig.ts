@@ -100,7 +100,8 @@ export class Rig extends E2e {
         },
         consent: 'whenAsked',
         polling: { defaultSleepMs: 500, errorBaseMs: 100, errorCapMs: 1000 },
-        update: { retryDelayMs: 100 },
+        // update.retryDelayMs stays at its default (2 s): a module's outage of a second or two must
+        // not use up every attempt of a step
       }),
     );
     return path;
@@ -237,6 +238,12 @@ export class Rig extends E2e {
 export function endStates(a: ActionView): Record<string, string> {
   const update = a.feedback.filter((f) => f.channel === undefined || f.channel === 'systemUpdate');
   return Object.fromEntries((update.at(-1)?.modules ?? []).map((m) => [m.module, m.state]));
+}
+
+/** `gateway=committed display=reverted brake=pending`, for failure notes. */
+export function describeStates(a: ActionView): string {
+  const s = endStates(a);
+  return `gateway=${s[CID]} display=${s[DISPLAY]} brake=${s[BRAKE]}`;
 }
 
 export function classify(a: ActionView): EndState {

@@ -166,7 +166,13 @@ export class FrameDecoder {
     this.base64 += text;
     if (this.expected < 0) {
       if (this.base64.length < 4) return;
-      this.expected = Buffer.from(this.base64.slice(0, 4), 'base64').readUInt16BE(0);
+      const lengthField = Buffer.from(this.base64.slice(0, 4), 'base64');
+      // `MA==` is 4 characters of valid base64 but a single byte: no length field
+      if (lengthField.length < 2) {
+        this.dropPacket(events, 'frame too short for the packet length field');
+        return;
+      }
+      this.expected = lengthField.readUInt16BE(0);
       if (this.expected < 2 || this.expected > this.maxPacketBytes) {
         this.dropPacket(events, `packet length ${this.expected} outside 2..${this.maxPacketBytes}`);
         return;

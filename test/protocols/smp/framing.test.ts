@@ -94,4 +94,12 @@ describe('SMP serial framing', () => {
     expect(events.some((e) => e.kind === 'packet')).toBe(false);
     expect(decoder.push(encodeFrames(bytes(10, 6)))).toEqual([{ kind: 'packet', body: bytes(10, 6) }]);
   });
+
+  it('a start frame whose base64 holds one byte (no length field) is dropped, not a RangeError', () => {
+    const decoder = new FrameDecoder();
+    const events = decoder.push(Buffer.from('\x06\x09MA==\n'));
+    expect(events).toEqual([{ kind: 'error', reason: 'frame too short for the packet length field' }]);
+    expect(decoder.push(encodeFrames(bytes(10, 7)))).toEqual([{ kind: 'packet', body: bytes(10, 7) }]);
+    expect(decoder.bufferedBytes).toBe(0);
+  });
 });
