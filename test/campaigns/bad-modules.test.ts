@@ -12,6 +12,7 @@
  * CI runs CAMPAIGN_RUNS=3 (default; the faults taken in turn from the seed on); `bash scripts/campaigns.sh bad-modules` runs every fault 3 times.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { oneLine } from '../../src/lib/errors.js';
 import { prng } from '../../src/lib/prng.js';
 import { CAMPAIGN_SEED, campaignRuns, type RunOutcome, writeReport } from './report.js';
 import {
@@ -117,7 +118,15 @@ describe('campaign: bad modules (every simulator fault at random offsets)', () =
     `${RUNS} runs: ridden out, or reverted / rolled forward with the module and the reason named (seed ${CAMPAIGN_SEED})`,
     async () => {
       for (let i = 0; i < RUNS; i++) {
-        const o = await run(i);
+        // a run the rig itself could not carry out (a process that would not start) is a failed run too
+        const o = await run(i).catch(
+          (err: unknown): RunOutcome => ({
+            run: i,
+            tag: 'rig',
+            ok: false,
+            note: `rig error: ${oneLine(err)}`,
+          }),
+        );
         outcomes.push(o);
         console.log(`bad-modules run ${i}: ${o.ok ? 'ok' : 'FAILED'} ${o.tag} ${o.note}`);
       }

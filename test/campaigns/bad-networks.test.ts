@@ -10,6 +10,7 @@
  * runs 100.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { oneLine } from '../../src/lib/errors.js';
 import { prng } from '../../src/lib/prng.js';
 import { type Fault, FaultyProxy } from '../agent/net/faulty-proxy.js';
 import { CAMPAIGN_SEED, campaignRuns, type RunOutcome, writeReport } from './report.js';
@@ -97,7 +98,15 @@ describe('campaign: bad networks (fault-injecting proxy between agent and server
     `${RUNS} updates: each completes or fails with a reason, no wrong bytes installed (seed ${CAMPAIGN_SEED})`,
     async () => {
       for (let i = 0; i < RUNS; i++) {
-        const o = await run(i);
+        // a run the rig itself could not carry out (a process that would not start) is a failed run too
+        const o = await run(i).catch(
+          (err: unknown): RunOutcome => ({
+            run: i,
+            tag: 'rig',
+            ok: false,
+            note: `rig error: ${oneLine(err)}`,
+          }),
+        );
         outcomes.push(o);
         console.log(`bad-networks run ${i}: ${o.ok ? 'ok' : 'FAILED'} ${o.tag} ${o.note}`);
       }

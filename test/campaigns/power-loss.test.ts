@@ -9,6 +9,7 @@
  * CI runs CAMPAIGN_RUNS=3 (default); `bash scripts/campaigns.sh power-loss` runs 200.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { oneLine } from '../../src/lib/errors.js';
 import { prng } from '../../src/lib/prng.js';
 import { CAMPAIGN_SEED, campaignRuns, type RunOutcome, writeReport } from './report.js';
 import {
@@ -102,7 +103,15 @@ describe('campaign: power loss (SIGKILL of the agent at random instants)', () =>
     `${RUNS} runs: each ends all-new or all-old, each feedbackId once (seed ${CAMPAIGN_SEED})`,
     async () => {
       for (let i = 0; i < RUNS; i++) {
-        const o = await run(i);
+        // a run the rig itself could not carry out (a process that would not start) is a failed run too
+        const o = await run(i).catch(
+          (err: unknown): RunOutcome => ({
+            run: i,
+            tag: 'rig',
+            ok: false,
+            note: `rig error: ${oneLine(err)}`,
+          }),
+        );
         outcomes.push(o);
         console.log(`power-loss run ${i}: ${o.ok ? 'ok' : 'FAILED'} ${o.tag} ${o.note}`);
       }
