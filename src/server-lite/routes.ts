@@ -1,5 +1,6 @@
 /** Every route of server-lite: Management API (`/rest/v1`), OAuth2 token endpoint, Install API. */
 import { oauthRoutes } from './auth/oauth.js';
+import { consoleRoutes } from './console/routes.js';
 import type { Route } from './http/route.js';
 import { ddiRoutes } from './install/ddi.js';
 import { installRecipeRoutes } from './install/recipes.js';
@@ -34,4 +35,5 @@ export const ALL_ROUTES: Route[] = [
   ...systemUpdateRoutes,
   ...installRecipeRoutes,
   ...ddiRoutes,
+  ...consoleRoutes,
 ];
