@@ -26,6 +26,8 @@ export interface System {
   updateStatus: string;
   /** One line per candidate recipe that does not match. */
   matchReasons?: string[];
+  /** `retry` is there when a retry would open an action. */
+  _links?: Record<string, { href: string }>;
 }
 
 export interface ModuleFeedback {

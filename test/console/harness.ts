@@ -147,9 +147,13 @@ export async function expectAccessible(page: Page, name: string): Promise<void> 
   expect(severe, `${name}: ${JSON.stringify(severe, null, 1)}`).toEqual([]);
 }
 
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** The whole page, or only its top `height` pixels (the picture in the README). */
+export async function screenshot(page: Page, name: string, height?: number): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const path = join(SCREENSHOTS, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
+  const width = page.viewportSize()?.width ?? 1280;
+  await page.screenshot(
+    height === undefined ? { path, fullPage: true } : { path, clip: { x: 0, y: 0, width, height } },
+  );
   return path;
 }

@@ -1,7 +1,7 @@
 /**
  * One system: its facts, why recipes do not match it, its modules with their attributes, the update
- * in progress (per module, live) and every action with every feedback. Retry and report request for
- * users who may.
+ * in progress (per module, live) and every action with every feedback. Retry (where the Management API
+ * offers it: `_links.retry`), report request and scope for users who may.
  */
 import { ApiFailure, get, type Page, post, put } from '../api.js';
 import { fill, h, table } from '../dom.js';
@@ -148,12 +148,12 @@ export async function renderSystem(main: HTMLElement, controllerId: string): Pro
     fill(sections.modules, modules(system));
     if (current?.status === 'open') openDetails.add(current.id);
     fill(sections.history, history(actions, openDetails));
-    fill(buttons, ...controls(system, current));
+    fill(buttons, ...controls(system));
   };
-  const controls = (system: System, last: Action | undefined): Node[] => {
+  const controls = (system: System): Node[] => {
     if (!may('SYSTEM_RESPONSIBLE')) return [];
     const out: Node[] = [];
-    if (last && last.status !== 'open' && last.result === 'failure')
+    if (system._links?.retry !== undefined)
       out.push(
         actionButton(
           'Retry the update',
