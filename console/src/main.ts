@@ -38,6 +38,7 @@ const nav = document.getElementById('nav') as HTMLElement;
 const userBox = document.getElementById('user') as HTMLElement;
 let cleanup: Cleanup | undefined;
 let user: Me | null = null;
+let navigated = false;
 
 function showUser(): void {
   if (!user) {
@@ -63,6 +64,7 @@ async function route(): Promise<void> {
   if (!user) {
     showUser();
     document.title = 'Sign in · SOUP console';
+    navigated = true;
     renderLogin(main, (me) => {
       user = me;
       startLive();
@@ -91,7 +93,9 @@ async function route(): Promise<void> {
     fill(main, h('h1', { tabindex: '-1' }, found.r.title), errorBox(err));
   }
   main.dataset.page = found.r.title;
-  (main.querySelector('h1') as HTMLElement | null)?.focus({ preventScroll: true });
+  // after a navigation within the console, focus goes to the new page's heading (not on first load)
+  if (navigated) (main.querySelector('h1') as HTMLElement | null)?.focus({ preventScroll: true });
+  navigated = true;
 }
 
 document.querySelector('.skip')?.addEventListener('click', (e) => {

@@ -307,6 +307,7 @@ describe('console: the fleet in a browser', () => {
       .poll(() => page.getByTestId('outcome').textContent(), { timeout: 120_000, interval: 500 })
       .toBe('finished: success');
     expect(await page.evaluate('window.__consoleMarker')).toBe('same document');
+    expect(await page.evaluate('document.body.dataset.live')).toBe('connected');
     const seen = (await page.evaluate('window.__seen')) as {
       module?: string;
       state?: string;
@@ -368,6 +369,30 @@ describe('console: the fleet in a browser', () => {
     await expectAccessible(page, 'fleet');
     await screenshot(page, 'fleet');
   }, 60_000);
+
+  it('is usable from the keyboard: skip link, navigation, a disclosure', async () => {
+    await page.goto('about:blank');
+    await page.goto(`${rig.url}/console/#/systems`);
+    await page.getByRole('heading', { name: 'Systems' }).waitFor();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate('document.activeElement.id')).toBe('main');
+    // back to the top: Shift+Tab from main reaches the user's Sign out button, then the navigation
+    await page.keyboard.press('Shift+Tab');
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Sign out');
+    for (let i = 0; i < 3; i++) await page.keyboard.press('Shift+Tab');
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Recipes');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Recipes', level: 1 }).waitFor();
+    // focus moved to the new page's heading; the legend opens with the keyboard
+    expect(await page.evaluate('document.activeElement.tagName')).toBe('H1');
+    const legend = page.locator('details.legend');
+    const wasOpen = (await legend.getAttribute('open')) !== null;
+    await page.locator('details.legend summary').focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(async () => (await legend.getAttribute('open')) !== null).toBe(!wasOpen);
+  });
 
   it('fits a tablet-sized screen: no horizontal scrolling of the page', async () => {
     const { context, page: tablet } = await rig.page({ width: 768, height: 1024 });

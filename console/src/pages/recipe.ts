@@ -127,6 +127,7 @@ export async function renderRecipe(main: HTMLElement, id: number): Promise<() =>
   const errors = h('div');
   const body = h('div');
   let fileShown: string | null = null;
+  let fileUrl: string | null = null;
   const fileBox = h('div');
   const load = async () => {
     let r: Recipe;
@@ -172,7 +173,9 @@ export async function renderRecipe(main: HTMLElement, id: number): Promise<() =>
     if (r.fileSha256 && fileShown !== r.fileSha256) {
       const bytes = await text(`recipes/${id}/file`);
       fileShown = r.fileSha256;
-      const href = URL.createObjectURL(new Blob([bytes], { type: 'application/json' }));
+      if (fileUrl) URL.revokeObjectURL(fileUrl);
+      fileUrl = URL.createObjectURL(new Blob([bytes], { type: 'application/json' }));
+      const href = fileUrl;
       fill(
         fileBox,
         h(
