@@ -6,7 +6,7 @@
  * success on its system page; the match reason of a system no recipe matches; the fleet picture.
  * Every page passes axe-core without serious or critical violations and is photographed.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -369,6 +369,88 @@ describe('console: the fleet in a browser', () => {
     await expectAccessible(page, 'fleet');
     await screenshot(page, 'fleet');
   }, 60_000);
+
+  it('offers Retry for a failed update only to a user who may, and retrying opens a new action', async () => {
+    const RETRY = 'gw-console-retry';
+    const gatewaySet = (
+      await rig.admin.get<{ content: { id: number; name: string }[] }>('distributionsets?q=name==gateway-fw')
+    ).content[0]!.id;
+    const [recipe] = await rig.admin.post<Entity[]>('recipes', [
+      {
+        name: 'gateway-only',
+        version: '1.1.0',
+        modules: [
+          {
+            name: 'gateway',
+            match: 'attributes.module-id==gw',
+            count: 'count==1',
+            distributionSetId: gatewaySet,
+            metadata: { imageType: 'rawfile' },
+          },
+        ],
+      },
+    ]);
+    await rig.admin.post(`recipes/${recipe!.id}/promote`);
+    await rig.admin.post(`recipes/${recipe!.id}/signatures`, {
+      format: 'jws',
+      value: readFileSync(await rig.sign(recipe!.id), 'utf8'),
+    });
+    await rig.admin.post(`recipes/${recipe!.id}/release`);
+    await rig.admin.post(`recipes/${recipe!.id}/approve`);
+    // a gateway spoken for over HTTP: its report matches, its update fails
+    await rig.admin.post('targets', [{ controllerId: RETRY, securityToken: 'console-retry-token-5b1e' }]);
+    const install = (path: string, method: string, body: unknown) =>
+      fetch(`${rig.url}/DEFAULT/controller/v1/${RETRY}/${path}`, {
+        method,
+        headers: {
+          authorization: 'TargetToken console-retry-token-5b1e',
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify(body),
+      });
+    const report = await install('systemReport', 'PUT', {
+      timestamp: new Date().toISOString(),
+      gatewayId: RETRY,
+      modules: [
+        {
+          id: RETRY,
+          type: 'gateway',
+          name: 'gateway',
+          attributes: { 'module-id': 'gw', swVersion: '1.0.0' },
+        },
+      ],
+    });
+    expect(report.status).toBe(204);
+    const actions = () =>
+      rig.admin
+        .get<{ content: { id: number; status: string }[] }>(`systems/${RETRY}/actions`)
+        .then((a) => a.content);
+    const [first] = await actions();
+    expect(first?.status).toBe('open');
+    const failed = await install(`systemUpdate/${first!.id}/feedback`, 'POST', {
+      feedbackId: 'console-retry-failure-1',
+      timestamp: Date.now(),
+      status: { execution: 'closed', result: { finished: 'failure' }, details: ['gateway: no space left'] },
+    });
+    expect(failed.status).toBe(200);
+    // bob (APPROVER) sees the failure but no Retry
+    await page.goto(`${rig.url}/console/#/systems/${RETRY}`);
+    await expect.poll(() => page.locator('.facts').textContent()).toContain('error');
+    await page.getByTestId('outcome').waitFor();
+    expect(await page.getByRole('button', { name: 'Retry the update' }).count()).toBe(0);
+    await signOut(page);
+    await signIn(page, rig.url, 'alice');
+    await page.goto(`${rig.url}/console/#/systems/${RETRY}`);
+    await page.getByRole('button', { name: 'Retry the update' }).click();
+    await expect.poll(async () => (await actions()).length).toBe(2);
+    const [second] = await actions();
+    expect(second?.status).toBe('open');
+    await expect
+      .poll(() => page.locator('#current-update .progress-view').getAttribute('data-action'))
+      .toBe(String(second!.id));
+    await expect.poll(() => page.getByTestId('outcome').textContent()).toBe('waiting for the gateway');
+    await expect.poll(() => page.getByRole('button', { name: 'Retry the update' }).count()).toBe(0);
+  }, 90_000);
 
   it('is usable from the keyboard: skip link, navigation, a disclosure', async () => {
     await page.goto('about:blank');

@@ -128,6 +128,7 @@ export async function renderRecipe(main: HTMLElement, id: number): Promise<() =>
   const body = h('div');
   let fileShown: string | null = null;
   let fileUrl: string | null = null;
+  let sigForm: HTMLElement | null = null;
   const fileBox = h('div');
   const load = async () => {
     let r: Recipe;
@@ -144,6 +145,9 @@ export async function renderRecipe(main: HTMLElement, id: number): Promise<() =>
       fill(errors, errorBox(err));
       return;
     }
+    // the same form across refreshes, so that a signature being pasted survives a change elsewhere
+    if (!ACCEPTS_SIGNATURES.includes(r.lifecycle) || !may('SYSTEM_RESPONSIBLE')) sigForm = null;
+    else sigForm ??= signatureForm(r, load);
     const me = currentUser();
     const buttons = r.allowedTransitions
       .filter((t): t is Transition => t in LABELS && me.transitions[t as Transition] === true)
@@ -267,7 +271,7 @@ export async function renderRecipe(main: HTMLElement, id: number): Promise<() =>
           ],
           signatures,
         ),
-        ACCEPTS_SIGNATURES.includes(r.lifecycle) && may('SYSTEM_RESPONSIBLE') ? signatureForm(r, load) : null,
+        sigForm,
       ),
     );
     title.textContent = `Recipe ${r.name} ${r.version}`;

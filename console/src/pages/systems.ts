@@ -66,8 +66,14 @@ export async function renderSystems(main: HTMLElement): Promise<() => void> {
   });
   fill(main, heading('Systems'), form, results);
   await load();
-  return watch(
+  // a poll changes no entity (no change event): last poll times are read again every 15 s
+  const timer = window.setInterval(() => void load(), 15_000);
+  const unwatch = watch(
     () => true,
     () => void load(),
   );
+  return () => {
+    clearInterval(timer);
+    unwatch();
+  };
 }
