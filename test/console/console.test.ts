@@ -12,7 +12,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDemoImages, type DemoImage } from '../../src/demo/images.js';
 import { demoModulesConfig, demoSimulatedModules } from '../../src/demo/system.js';
-import { ConsoleRig, expectAccessible, screenshot, signIn, signOut } from './harness.js';
+import { ConsoleRig, expectAccessible, poll, screenshot, signIn, signOut } from './harness.js';
 
 const GATEWAY = 'gw-console-0001';
 const GATEWAY_TOKEN = 'console-target-token-41d2';
@@ -146,26 +146,26 @@ describe('console: the fleet in a browser', () => {
     await page.getByLabel('User name').fill('alice');
     await page.getByLabel('Password').fill('not her password');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toBe('Wrong user name or password.');
+    await poll(() => page.getByRole('alert').textContent()).toBe('Wrong user name or password.');
     await signIn(page, rig.url, 'alice');
     await page.getByRole('heading', { name: 'Systems' }).waitFor();
-    await expect.poll(() => page.locator('tbody tr').count()).toBe(2);
-    await expect
-      .poll(() => page.locator('#user .who').textContent())
-      .toBe('alice (SYSTEM_RESPONSIBLE, MODULE_RESPONSIBLE)');
+    await poll(() => page.locator('tbody tr').count()).toBe(2);
+    await poll(() => page.locator('#user .who').textContent()).toBe(
+      'alice (SYSTEM_RESPONSIBLE, MODULE_RESPONSIBLE)',
+    );
   });
 
   it('searches systems with RSQL, and names a bad query with its position', async () => {
     await page.getByLabel('Filter (RSQL)').fill(`controllerId==${LONELY}`);
     await page.getByRole('button', { name: 'Search' }).click();
-    await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
-    await expect.poll(() => page.locator('tbody tr td').first().textContent()).toBe(LONELY);
+    await poll(() => page.locator('tbody tr').count()).toBe(1);
+    await poll(() => page.locator('tbody tr td').first().textContent()).toBe(LONELY);
     await page.getByLabel('Filter (RSQL)').fill('controllerId=~x');
     await page.getByRole('button', { name: 'Search' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/position \d+.*HTTP 400/);
+    await poll(() => page.getByRole('alert').textContent()).toMatch(/position \d+.*HTTP 400/);
     await page.getByLabel('Filter (RSQL)').fill('');
     await page.getByRole('button', { name: 'Search' }).click();
-    await expect.poll(() => page.locator('tbody tr').count()).toBe(2);
+    await poll(() => page.locator('tbody tr').count()).toBe(2);
     await expectAccessible(page, 'systems');
     await screenshot(page, 'systems');
   });
@@ -177,11 +177,11 @@ describe('console: the fleet in a browser', () => {
     await page.getByRole('button', { name: `Artifacts of gateway-fw ${gateway.version}` }).click();
     await page.getByLabel(`Artifact file for gateway-fw ${gateway.version}`).setInputFiles(gateway.path);
     await page.getByRole('button', { name: 'Upload artifact' }).click();
-    await expect.poll(() => page.locator('form.upload').getAttribute('data-uploaded')).toBe(gateway.filename);
+    await poll(() => page.locator('form.upload').getAttribute('data-uploaded')).toBe(gateway.filename);
     expect(await page.getByLabel('Upload progress').getAttribute('value')).toBe('100');
-    await expect
-      .poll(() => page.locator('form.upload .bar-text').textContent())
-      .toContain(`SHA-256 ${gateway.sha256}`);
+    await poll(() => page.locator('form.upload .bar-text').textContent()).toContain(
+      `SHA-256 ${gateway.sha256}`,
+    );
     const artifacts = await rig.admin.get<{ filename: string; hashes: { sha256: string } }[]>(
       `softwaremodules/${gatewaySm}/artifacts`,
     );
@@ -227,41 +227,39 @@ describe('console: the fleet in a browser', () => {
     await expectAccessible(page, 'recipe-new');
     await screenshot(page, 'recipe-new');
     await page.getByRole('button', { name: 'Create draft' }).click();
-    await expect.poll(() => page.locator('main').getAttribute('data-validity')).toBe('INVALID');
+    await poll(() => page.locator('main').getAttribute('data-validity')).toBe('INVALID');
     recipeId = Number(/#\/recipes\/(\d+)$/.exec(page.url())?.[1]);
     const issue = page.locator('table', { has: page.locator('caption', { hasText: 'Validation results' }) });
-    await expect.poll(() => issue.locator('tbody tr td').nth(1).textContent()).toBe('modules[0].match');
+    await poll(() => issue.locator('tbody tr td').nth(1).textContent()).toBe('modules[0].match');
     const position = Number(await issue.locator('tbody tr td').nth(2).textContent());
     expect(position).toBeGreaterThan(0);
     expect(await issue.locator('mark').textContent()).toBe('attributes.module-id=~gw'[position]);
-    await expect.poll(() => page.getByRole('button', { name: 'Promote' }).count()).toBe(1);
+    await poll(() => page.getByRole('button', { name: 'Promote' }).count()).toBe(1);
     await expectAccessible(page, 'recipe-invalid');
     await screenshot(page, 'recipe-invalid');
     await page.getByRole('link', { name: 'Edit' }).click();
     await page.getByRole('heading', { name: 'Edit console-fleet 1.1.0' }).waitFor();
     await defs.nth(0).getByLabel('Match query').fill(gateway.match);
     await page.getByRole('button', { name: 'Save draft' }).click();
-    await expect.poll(() => page.locator('main').getAttribute('data-validity')).toBe('VALID');
-    await expect.poll(() => issue.count()).toBe(0);
+    await poll(() => page.locator('main').getAttribute('data-validity')).toBe('VALID');
+    await poll(() => issue.count()).toBe(0);
   }, 90_000);
 
   it('promotes, takes an uploaded signature, and releases; the approve button is not there for alice', async () => {
     await page.getByRole('button', { name: 'Promote' }).click();
-    await expect
-      .poll(() => page.locator('main').getAttribute('data-lifecycle'))
-      .toBe('WAITING_FOR_SIGNATURE');
+    await poll(() => page.locator('main').getAttribute('data-lifecycle')).toBe('WAITING_FOR_SIGNATURE');
     await page.getByTestId('recipe-file').waitFor();
     const jws = await rig.sign(recipeId);
     await page.getByLabel('Signature file').setInputFiles(jws);
-    await expect
-      .poll(() => page.getByLabel('Signature (compact JWS, detached payload)').inputValue())
-      .toMatch(/^eyJ/);
+    await poll(() => page.getByLabel('Signature (compact JWS, detached payload)').inputValue()).toMatch(
+      /^eyJ/,
+    );
     await page.getByRole('button', { name: 'Upload signature' }).click();
-    await expect.poll(() => page.locator('main').getAttribute('data-lifecycle')).toBe('RELEASE_CANDIDATE');
+    await poll(() => page.locator('main').getAttribute('data-lifecycle')).toBe('RELEASE_CANDIDATE');
     const signatures = page.locator('table', { has: page.locator('caption', { hasText: 'Signatures' }) });
-    await expect.poll(() => signatures.locator('tbody tr td').nth(1).textContent()).toBe('oem-console');
+    await poll(() => signatures.locator('tbody tr td').nth(1).textContent()).toBe('oem-console');
     await page.getByRole('button', { name: 'Release' }).click();
-    await expect.poll(() => page.locator('main').getAttribute('data-lifecycle')).toBe('WAITING_FOR_APPROVAL');
+    await poll(() => page.locator('main').getAttribute('data-lifecycle')).toBe('WAITING_FOR_APPROVAL');
     // the lifecycle buttons are drawn (demote is allowed and permitted) and approve is not among them
     const buttons = page.getByTestId('lifecycle-buttons');
     await buttons.getByRole('button', { name: 'Demote to draft' }).waitFor();
@@ -274,7 +272,7 @@ describe('console: the fleet in a browser', () => {
     await signOut(page);
     await signIn(page, rig.url, 'bob');
     await page.goto(`${rig.url}/console/#/recipes/${recipeId}`);
-    await expect.poll(() => page.locator('main').getAttribute('data-lifecycle')).toBe('WAITING_FOR_APPROVAL');
+    await poll(() => page.locator('main').getAttribute('data-lifecycle')).toBe('WAITING_FOR_APPROVAL');
     const buttons = page.getByTestId('lifecycle-buttons');
     expect(await buttons.getByRole('button').allTextContents()).toEqual(['Approve']);
     await page.getByRole('navigation').getByRole('link', { name: 'Systems' }).click();
@@ -301,11 +299,11 @@ describe('console: the fleet in a browser', () => {
     await signIn(approver, rig.url, 'bob');
     await approver.goto(`${rig.url}/console/#/recipes/${recipeId}`);
     await approver.getByRole('button', { name: 'Approve' }).click();
-    await expect.poll(() => approver.locator('main').getAttribute('data-lifecycle')).toBe('RELEASED');
+    await poll(() => approver.locator('main').getAttribute('data-lifecycle')).toBe('RELEASED');
     await approver.close();
-    await expect
-      .poll(() => page.getByTestId('outcome').textContent(), { timeout: 120_000, interval: 500 })
-      .toBe('finished: success');
+    await poll(() => page.getByTestId('outcome').textContent(), { timeout: 120_000, interval: 500 }).toBe(
+      'finished: success',
+    );
     expect(await page.evaluate('window.__consoleMarker')).toBe('same document');
     expect(await page.evaluate('document.body.dataset.live')).toBe('connected');
     const seen = (await page.evaluate('window.__seen')) as {
@@ -328,7 +326,7 @@ describe('console: the fleet in a browser', () => {
     const display = seen.filter((x) => x.module === 'SN-5000-1');
     expect(display.at(-1)?.value).toBe(display.at(-1)?.max);
     expect(display.at(-1)?.state).toBe('committed');
-    await expect.poll(() => page.locator('.facts').textContent()).toContain('in_sync');
+    await poll(() => page.locator('.facts').textContent()).toContain('in_sync');
     await expectAccessible(page, 'system');
     await screenshot(page, 'system');
     await screenshot(page, 'console', 1040);
@@ -338,9 +336,9 @@ describe('console: the fleet in a browser', () => {
     await page.getByRole('navigation').getByRole('link', { name: 'Systems' }).click();
     await page.getByRole('link', { name: LONELY }).click();
     await page.getByRole('heading', { name: `System ${LONELY}` }).waitFor();
-    await expect
-      .poll(() => page.locator('section', { hasText: 'Recipe match' }).textContent())
-      .toContain('No recipe matches this system.');
+    await poll(() => page.locator('section', { hasText: 'Recipe match' }).textContent()).toContain(
+      'No recipe matches this system.',
+    );
     const reasons = await page.locator('ul.reasons li').allTextContents();
     expect(reasons.join('\n')).toMatch(/console-fleet/);
     expect(reasons.join('\n')).toMatch(/scanner|SN-9999-1/);
@@ -351,10 +349,8 @@ describe('console: the fleet in a browser', () => {
   it('shows the recipes with coverage icons and legend, and the fleet picture', async () => {
     await page.getByRole('navigation').getByRole('link', { name: 'Recipes' }).click();
     const row = page.locator('tbody tr', { hasText: 'console-fleet 1.1.0' });
-    await expect
-      .poll(() => row.locator('svg[data-coverage]').getAttribute('aria-label'))
-      .toBe('Coverage: Medium');
-    await expect.poll(() => row.textContent()).toContain('1 of 2');
+    await poll(() => row.locator('svg[data-coverage]').getAttribute('aria-label')).toBe('Coverage: Medium');
+    await poll(() => row.textContent()).toContain('1 of 2');
     await page.getByText('Coverage legend').click();
     await expectAccessible(page, 'recipes');
     await screenshot(page, 'recipes');
@@ -362,9 +358,14 @@ describe('console: the fleet in a browser', () => {
     const table = page.locator('table', {
       has: page.locator('caption', { hasText: 'Systems per released recipe' }),
     });
-    await expect
-      .poll(() => table.locator('tbody tr td').allTextContents())
-      .toEqual(['console-fleet 1.1.0', 'RELEASED', '1', '1', '0', '0']);
+    await poll(() => table.locator('tbody tr td').allTextContents()).toEqual([
+      'console-fleet 1.1.0',
+      'RELEASED',
+      '1',
+      '1',
+      '0',
+      '0',
+    ]);
     expect(await page.locator('svg.chart rect').count()).toBe(4);
     await expectAccessible(page, 'fleet');
     await screenshot(page, 'fleet');
@@ -435,21 +436,21 @@ describe('console: the fleet in a browser', () => {
     expect(failed.status).toBe(200);
     // bob (APPROVER) sees the failure but no Retry
     await page.goto(`${rig.url}/console/#/systems/${RETRY}`);
-    await expect.poll(() => page.locator('.facts').textContent()).toContain('error');
+    await poll(() => page.locator('.facts').textContent()).toContain('error');
     await page.getByTestId('outcome').waitFor();
     expect(await page.getByRole('button', { name: 'Retry the update' }).count()).toBe(0);
     await signOut(page);
     await signIn(page, rig.url, 'alice');
     await page.goto(`${rig.url}/console/#/systems/${RETRY}`);
     await page.getByRole('button', { name: 'Retry the update' }).click();
-    await expect.poll(async () => (await actions()).length).toBe(2);
+    await poll(async () => (await actions()).length).toBe(2);
     const [second] = await actions();
     expect(second?.status).toBe('open');
-    await expect
-      .poll(() => page.locator('#current-update .progress-view').getAttribute('data-action'))
-      .toBe(String(second!.id));
-    await expect.poll(() => page.getByTestId('outcome').textContent()).toBe('waiting for the gateway');
-    await expect.poll(() => page.getByRole('button', { name: 'Retry the update' }).count()).toBe(0);
+    await poll(() => page.locator('#current-update .progress-view').getAttribute('data-action')).toBe(
+      String(second!.id),
+    );
+    await poll(() => page.getByTestId('outcome').textContent()).toBe('waiting for the gateway');
+    await poll(() => page.getByRole('button', { name: 'Retry the update' }).count()).toBe(0);
   }, 90_000);
 
   it('is usable from the keyboard: skip link, navigation, a disclosure', async () => {
@@ -473,7 +474,7 @@ describe('console: the fleet in a browser', () => {
     const wasOpen = (await legend.getAttribute('open')) !== null;
     await page.locator('details.legend summary').focus();
     await page.keyboard.press('Enter');
-    await expect.poll(async () => (await legend.getAttribute('open')) !== null).toBe(!wasOpen);
+    await poll(async () => (await legend.getAttribute('open')) !== null).toBe(!wasOpen);
   });
 
   it('fits a tablet-sized screen: no horizontal scrolling of the page', async () => {
@@ -485,7 +486,7 @@ describe('console: the fleet in a browser', () => {
       ['#/fleet', 'Fleet picture', 'tablet-fleet'],
     ] as const) {
       await tablet.goto(`${rig.url}/console/${hash}`);
-      await expect.poll(() => tablet.locator('main').getAttribute('data-page')).toBe(title);
+      await poll(() => tablet.locator('main').getAttribute('data-page')).toBe(title);
       expect(await tablet.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(768);
       await expectAccessible(tablet, name);
       await screenshot(tablet, name);

@@ -116,12 +116,17 @@ export class ConsoleRig {
   }
 }
 
+/** `expect.poll` with room for a loaded machine: the browser, server-lite and the agent share two cores. */
+export function poll<T>(fn: () => T | Promise<T>, options: { timeout?: number; interval?: number } = {}) {
+  return expect.poll(fn, { timeout: 20_000, interval: 100, ...options });
+}
+
 export async function signIn(page: Page, url: string, user: UserName): Promise<void> {
   await page.goto(`${url}/console/`);
   await page.getByLabel('User name').fill(user);
   await page.getByLabel('Password').fill(USERS[user].password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect.poll(() => page.locator('#user .who').textContent()).toContain(user);
+  await poll(() => page.locator('#user .who').textContent()).toContain(user);
 }
 
 export async function signOut(page: Page): Promise<void> {

@@ -39,9 +39,20 @@ function reasons(s: System): HTMLElement {
     'div',
     {},
     intro,
-    list.length === 0
-      ? h('p', { class: 'empty' }, 'Every candidate recipe matches or there is none.')
-      : h('ul', { class: 'reasons' }, ...list.map((r) => h('li', {}, r))),
+    list.length > 0
+      ? [
+          h(
+            'p',
+            {},
+            s.matchedRecipe
+              ? 'Other candidate recipes do not match:'
+              : 'Why each candidate recipe does not match:',
+          ),
+          h('ul', { class: 'reasons' }, ...list.map((r) => h('li', {}, r))),
+        ]
+      : s.matchedRecipe
+        ? null
+        : h('p', { class: 'empty' }, `No recipe is a candidate for a ${s.scope} system.`),
   );
 }
 
