@@ -18,6 +18,11 @@ interface DefinitionInputs {
   imageType: HTMLInputElement;
 }
 
+function wide(el: HTMLElement): HTMLElement {
+  el.classList.add('wide');
+  return el;
+}
+
 function setOptions(sets: DistributionSet[], selected: number | undefined): Child[] {
   return [
     h('option', { value: '' }, 'none: the module is not updated'),
@@ -72,10 +77,12 @@ export async function renderRecipeForm(main: HTMLElement, id: number | null): Pr
         { class: 'grid' },
         field('Name', d.name),
         field('Description', d.description),
-        field(
-          'Match query',
-          d.match,
-          'e.g. attributes.module-id==4711 and attributes.hwVersion=in=(1.7,1.8)',
+        wide(
+          field(
+            'Match query',
+            d.match,
+            'e.g. attributes.module-id==4711 and attributes.hwVersion=in=(1.7,1.8)',
+          ),
         ),
         field('Count query', d.count, 'e.g. count==1, count=ge=1'),
         field('Distribution set', d.set),
