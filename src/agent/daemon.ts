@@ -350,7 +350,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     await localApi?.close();
 
     async function handleCancel(link: Link): Promise<void> {
-      const cancel = await api.getJson<{ id: string; cancelAction?: { stopId?: string } }>(link.href, signal);
+      const cancel = await api.cancelAction(link.href, signal);
       const stopId = String(cancel.cancelAction?.stopId ?? idOfLink(link));
       const current = runner.current;
       if (current !== undefined && current.ctx.actionId === stopId) {

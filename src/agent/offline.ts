@@ -2,13 +2,14 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { pathSegment } from '../lib/path-segment.js';
 import type { Jwks } from '../recipe/jws.js';
 import type { BundleManifest } from './bundle.js';
 import type { AgentConfig } from './config.js';
 import type { StateStore } from './store.js';
 
 export function bundleDir(config: AgentConfig, actionId: string): string {
-  return join(config.dataDir, 'bundles', actionId.replace(/[^A-Za-z0-9._-]/g, '_'));
+  return join(config.dataDir, 'bundles', pathSegment(actionId, 'action id'));
 }
 
 /**
