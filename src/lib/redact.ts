@@ -17,6 +17,8 @@ export const CENSOR = '[redacted]';
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
+    if (u.username === '' && u.password === '' && u.search === '' && u.hash === '' && !url.includes('?'))
+      return url; // nothing to remove: as given
     return `${u.protocol}//${u.host}${u.pathname}`;
   } catch {
     return '<invalid url>';
