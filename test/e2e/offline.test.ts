@@ -290,9 +290,22 @@ describe('e2e offline: bundle create → install without network → feedback ex
     expect(e.status(offline)).toEqual(before);
     expect(readdirSync(join(dataDir, 'bundles'))).toEqual(bundlesBefore);
 
+    // the same through the running daemon (control socket): refused, then allowed
+    const daemon = e.startAgent(offline);
+    const deadline = Date.now() + 20_000;
+    while (!(e.status(offline).agent as { running: boolean }).running && Date.now() < deadline)
+      await new Promise((res) => setTimeout(res, 200));
+    r = cli(['install', older, '-c', offline]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/install: bundle: recipe e2e-fleet 3\.9\.9 is older than the installed 4\.0\.0/);
+    expect(e.installed().equals(installedBefore)).toBe(true);
+    expect(e.status(offline)).toMatchObject({ installedRecipe: before.installedRecipe, update: null });
+
     r = cli(['install', older, '--allow-downgrade', '-c', offline]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/installed: action 99999 success/);
     expect(e.status(offline)).toMatchObject({ installedRecipe: { version: '3.9.9' } });
+    await daemon.stop();
   }, 120_000);
 });
