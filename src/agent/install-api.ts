@@ -188,7 +188,8 @@ export class InstallApi {
         bodyTimeout: this.options.timeoutMs,
       });
       const ok = res.statusCode >= 200 && res.statusCode < 300;
-      const read = await readCapped(res, maxBytes, () => stop.abort());
+      // an error body is a document whatever was asked for
+      const read = await readCapped(res, ok ? maxBytes : MAX_DOCUMENT_BYTES, () => stop.abort());
       if (read === undefined) {
         if (ok) throw tooLarge(what, maxBytes, res.statusCode);
         return { status: res.statusCode, headers: res.headers, body: Buffer.alloc(0), tooLarge: true };
