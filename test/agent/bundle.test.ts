@@ -177,6 +177,8 @@ describe('offline bundle: open and check', () => {
     writeFileSync(junk, 'this is not a tar file at all'.repeat(40));
     expect(await refusal(junk)).toMatch(/not a readable tar file|bundle\.json is missing/);
     expect(await refusal(join(root, 'absent.tar'))).toMatch(/cannot read .*absent\.tar \(ENOENT\)/);
+    expect(await refusal(root)).toMatch(/is not a regular file/);
+    expect(await refusal('/dev/zero')).toBe('bundle: /dev/zero is not a regular file');
   });
 });
 

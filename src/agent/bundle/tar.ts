@@ -14,7 +14,7 @@
  * (`5`), pax headers (`x`, keys `path` and `size` used); anything else (links, devices, GNU extensions,
  * global pax headers) is listed with its type for the caller to refuse.
  */
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { SoupError } from '../../lib/errors.js';
 
 const BLOCK = 512;
@@ -48,8 +48,11 @@ const damaged = (message: string) => fail(`not a readable tar file: ${message}`)
 export async function fileSource(path: string): Promise<ByteSource> {
   let handle: Awaited<ReturnType<typeof open>>;
   try {
+    // a FIFO or a device would block or never end: a bundle is a regular file
+    if (!(await stat(path)).isFile()) throw fail(`${path} is not a regular file`);
     handle = await open(path, 'r');
   } catch (err) {
+    if (err instanceof SoupError) throw err;
     throw fail(`cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   const { size } = await handle.stat();
