@@ -469,7 +469,7 @@ describe('console: the fleet in a browser', () => {
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Recipes', level: 1 }).waitFor();
     // focus moved to the new page's heading; the legend opens with the keyboard
-    expect(await page.evaluate('document.activeElement.tagName')).toBe('H1');
+    await poll(() => page.evaluate('document.activeElement.tagName')).toBe('H1');
     const legend = page.locator('details.legend');
     const wasOpen = (await legend.getAttribute('open')) !== null;
     await page.locator('details.legend summary').focus();
