@@ -26,6 +26,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // every test file works in a temp root of its own, removed after it (test/helpers/temp-root.ts)
+    setupFiles: ['test/helpers/temp-root.ts'],
     reporters: ['default'],
     projects: [
       {
