@@ -176,6 +176,8 @@ export class E2e {
     match?: string;
     scriptSet?: number;
     signer?: 'trusted' | 'rogue';
+    /** false: stop in WAITING_FOR_APPROVAL (no action yet); `approve(id)` releases it later. */
+    approve?: boolean;
   }): Promise<number> {
     const set = await this.imageSet('gateway-fw', options.version, options.image);
     const [recipe] = await this.mgmt.post<Entity[]>('recipes', [
@@ -198,11 +200,15 @@ export class E2e {
         tags: [],
       },
     ]);
-    return this.releaseExisting(recipe!.id, options.signer);
+    return this.releaseExisting(recipe!.id, options.signer, options.approve);
   }
 
-  /** Validates, promotes, signs, releases and approves an existing DRAFT recipe. */
-  async releaseExisting(id: number, signer: 'trusted' | 'rogue' = 'trusted'): Promise<number> {
+  /** Validates, promotes, signs, releases and (unless told not to) approves an existing DRAFT recipe. */
+  async releaseExisting(
+    id: number,
+    signer: 'trusted' | 'rogue' = 'trusted',
+    approve = true,
+  ): Promise<number> {
     const validated = await this.mgmt.post<{ validity: string; validationResult?: unknown }>(
       `recipes/${id}/validate`,
     );
@@ -222,8 +228,13 @@ export class E2e {
     if (signed.status !== 0) throw new Error(`sign failed: ${signed.stderr}`);
     await this.mgmt.post(`recipes/${id}/signatures`, { format: 'jws', value: signed.stdout.trim() });
     await this.mgmt.post(`recipes/${id}/release`);
-    await this.mgmt.post(`recipes/${id}/approve`);
+    if (approve) await this.approve(id);
     return id;
+  }
+
+  /** Approves a released recipe: from here server-lite offers it to the gateways it matches. */
+  async approve(id: number): Promise<void> {
+    await this.mgmt.post(`recipes/${id}/approve`);
   }
 
   async actions(): Promise<ActionView[]> {
@@ -239,6 +250,18 @@ export class E2e {
       if (Date.now() > deadline)
         throw new Error(`no action satisfied the condition within ${timeoutMs} ms (logs: ${this.logs})`);
       await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  /** Waits until server-lite holds a system report of the gateway (the agent is up and has reported). */
+  async waitForReport(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const system = await this.mgmt.get<{ lastReport: unknown }>(`systems/${CID}`);
+      if (system.lastReport !== null && system.lastReport !== undefined) return;
+      if (Date.now() > deadline)
+        throw new Error(`no system report within ${timeoutMs} ms (logs: ${this.logs})`);
+      await new Promise((r) => setTimeout(r, 100));
     }
   }
 
