@@ -34,7 +34,10 @@ export default defineConfig({
         extends: true,
         test: { name: 'unit', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], exclude: elsewhere },
       },
-      ...Object.entries(projects).map(([name, include]) => ({ extends: true, test: { name, include } })),
+      ...Object.entries(projects).map(([name, include]) => ({
+        extends: true as const,
+        test: { name, include },
+      })),
     ],
   },
 });
