@@ -4,13 +4,17 @@
  * server-lite and the agent. Revertible modules (the gateway file, the SMP display) go first; the
  * single-bank UDS ECU only after them. A display whose new image refuses to boot makes the update
  * revert every revertible module, and the ECU is never touched.
+ *
+ * The tests share server-lite only: each runs as a gateway of its own (target, factory image file,
+ * agent state) against its own simulator, releases its own recipe before its agent starts, and so
+ * finds every module at its first version whatever ran before it.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildDemoImages, type DemoImage } from '../../src/demo/images.js';
 import { demoModulesConfig, demoSimulatedModules } from '../../src/demo/system.js';
-import { type ActionView, CID, E2e, type Entity, sha256 } from './harness.js';
+import { type ActionView, E2e, type Entity, sha256 } from './harness.js';
 import { type Proc, startProc } from './processes.js';
 
 async function startSimulator(
@@ -94,20 +98,22 @@ describe('e2e: atomic system update over SMP and UDS simulators', () => {
   afterEach(async () => {
     for (const p of e.processes) if (p !== e.server) await p.stop();
   });
+  let gateways = 0;
+  beforeEach(async () => {
+    await e.addGateway(`atomic-${++gateways}`);
+  });
 
   /**
-   * Releases the demo images as recipe `version` (the gateway's image at `gateway`, when given), starts
-   * the agent on the simulator, and returns the finished action with the images.
+   * Releases the demo images as recipe `version`, starts the agent on the simulator, and returns the
+   * finished action with the images.
    */
   async function updateWith(
     sim: Proc & { dev: string },
     version: string,
-    gateway?: string,
   ): Promise<{ action: ActionView; images: DemoImage[] }> {
     const dir = join(e.dir, `images-${version}`);
     (await import('node:fs')).mkdirSync(dir, { recursive: true });
     const images = await buildDemoImages(dir, { smp: true, uds: true });
-    if (gateway !== undefined) images.find((i) => i.module === 'gateway')!.version = gateway;
     const before = new Set((await e.actions()).map((a) => String(a.id)));
     await releaseAll(e, images, version);
     e.startAgent(e.agentConfig({ ...modulesConfig(sim.dev), local: [] }));
@@ -122,12 +128,16 @@ describe('e2e: atomic system update over SMP and UDS simulators', () => {
     const sim = (await startSimulator(e, [{ type: 'refuse-boot', count: 10 }])) as Proc & { dev: string };
     const { action } = await updateWith(sim, '2.1.0');
     expect(action.result).toBe('failure');
-    expect(endStates(action)).toEqual({ [CID]: 'reverted', 'SN-5000-1': 'reverted', 'SN-778812': 'pending' });
+    expect(endStates(action)).toEqual({
+      [e.cid]: 'reverted',
+      'SN-5000-1': 'reverted',
+      'SN-778812': 'pending',
+    });
     expect(action.feedback.some((f) => f.phase === 'reverting')).toBe(true);
     expect(e.installed().toString()).toBe('factory image');
     const system = await e.mgmt.get<{
       lastReport: { modules: { name: string; attributes: Record<string, string> }[] };
-    }>(`systems/${CID}`);
+    }>(`systems/${e.cid}`);
     const version = (name: string) =>
       system.lastReport.modules.find((m) => m.name === name)?.attributes.swVersion;
     expect(version('display')).toBe('1.0.0');
@@ -139,7 +149,7 @@ describe('e2e: atomic system update over SMP and UDS simulators', () => {
     const { action, images } = await updateWith(sim, '2.2.0');
     expect(action.result).toBe('success');
     expect(endStates(action)).toEqual({
-      [CID]: 'committed',
+      [e.cid]: 'committed',
       'SN-5000-1': 'committed',
       'SN-778812': 'committed',
     });
@@ -160,9 +170,6 @@ describe('e2e: atomic system update over SMP and UDS simulators', () => {
     const sim = (await startSimulator(e, [], 16 * 1024)) as Proc & { dev: string };
     (await import('node:fs')).mkdirSync(join(e.dir, 'images3'), { recursive: true });
     const images = await buildDemoImages(join(e.dir, 'images3'), { smp: true, uds: true });
-    // the tests share the agent's state: the previous test installed gateway 1.1.0, so this recipe's
-    // gateway image (opaque bytes to rawfile) gets a version of its own, or the gateway would be skipped
-    images.find((i) => i.module === 'gateway')!.version = '1.3.0';
     const before = new Set((await e.actions()).map((a) => String(a.id)));
     await releaseAll(e, images, '2.3.0');
     const config = e.agentConfig({ ...modulesConfig(sim.dev), local: [] });
@@ -179,7 +186,7 @@ describe('e2e: atomic system update over SMP and UDS simulators', () => {
     );
     expect(done.result).toBe('success');
     expect(endStates(done)).toEqual({
-      [CID]: 'committed',
+      [e.cid]: 'committed',
       'SN-5000-1': 'committed',
       'SN-778812': 'committed',
     });
@@ -191,7 +198,6 @@ describe('e2e: atomic system update over SMP and UDS simulators', () => {
     const sim = (await startSimulator(e, [], 8 * 1024)) as Proc & { dev: string };
     (await import('node:fs')).mkdirSync(join(e.dir, 'images4'), { recursive: true });
     const images = await buildDemoImages(join(e.dir, 'images4'), { smp: true, uds: true });
-    images.find((i) => i.module === 'gateway')!.version = '1.4.0'; // the gateway is at 1.3.0 by now
     const gatewayBefore = sha256(e.installed());
     const before = new Set((await e.actions()).map((a) => String(a.id)));
     const recipe = await releaseAll(e, images, '2.4.0');
@@ -216,7 +222,7 @@ describe('e2e: atomic system update over SMP and UDS simulators', () => {
     const reverting = update.find((f) => f.phase === 'reverting');
     expect(reverting?.modules?.find((m) => m.module === 'SN-5000-1')?.state).toBe('transferring');
     expect(Object.fromEntries((update.at(-1)?.modules ?? []).map((m) => [m.module, m.state]))).toEqual({
-      [CID]: 'reverted',
+      [e.cid]: 'reverted',
       'SN-5000-1': 'reverted',
       'SN-778812': 'pending',
     });
@@ -229,7 +235,7 @@ describe('e2e: atomic system update over SMP and UDS simulators', () => {
     for (;;) {
       const system = await e.mgmt.get<{
         lastReport: { modules: { name: string; attributes: Record<string, string> }[] };
-      }>(`systems/${CID}`);
+      }>(`systems/${e.cid}`);
       version = system.lastReport.modules.find((m) => m.name === 'display')?.attributes.swVersion;
       if (version === '1.0.0' || Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 250));
@@ -241,10 +247,10 @@ describe('e2e: atomic system update over SMP and UDS simulators', () => {
     const sim = (await startSimulator(e, [], 0, [
       { type: 'disconnect', atOffset: 16 * 1024, durationMs: 1500 },
     ])) as Proc & { dev: string };
-    const { action } = await updateWith(sim, '2.5.0', '1.5.0');
+    const { action } = await updateWith(sim, '2.5.0');
     expect(action.result).toBe('success');
     expect(endStates(action)).toEqual({
-      [CID]: 'committed',
+      [e.cid]: 'committed',
       'SN-5000-1': 'committed',
       'SN-778812': 'committed',
     });
@@ -260,10 +266,10 @@ describe('e2e: atomic system update over SMP and UDS simulators', () => {
     const sim = (await startSimulator(e, [], 0, [
       { type: 'nrc', atOffset: 16 * 1024, nrc: 0x72, count: 1000 },
     ])) as Proc & { dev: string };
-    const { action } = await updateWith(sim, '2.6.0', '1.6.0');
+    const { action } = await updateWith(sim, '2.6.0');
     expect(action.result).toBe('failure');
     expect(endStates(action)).toEqual({
-      [CID]: 'committed',
+      [e.cid]: 'committed',
       'SN-5000-1': 'committed',
       'SN-778812': 'failed',
     });

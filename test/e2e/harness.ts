@@ -46,7 +46,11 @@ export const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex'
 export class E2e {
   readonly dir = mkdtempSync(join(tmpdir(), 'soup-e2e-'));
   readonly logs = join(this.dir, 'logs');
-  readonly target = join(this.dir, 'gateway', 'rootfs.img');
+  /** The gateway the next agent runs as: its controller id, token, image file and state (see `addGateway`). */
+  cid = CID;
+  token = TOKEN;
+  target = join(this.dir, 'gateway', 'rootfs.img');
+  agentData = join(this.dir, 'agent', 'data');
   readonly processes: Proc[] = [];
   server!: Proc;
   agent: Proc | undefined;
@@ -97,6 +101,23 @@ export class E2e {
     this.keygen('oem-e2e', 'rogue');
   }
 
+  /**
+   * A new gateway on the same server: its own target (controller id, token), a factory image file and
+   * an empty agent state. Agents started from here on run as it, and `actions()`, `installed()`… see it.
+   */
+  async addGateway(name: string): Promise<void> {
+    const home = join(this.dir, name);
+    mkdirSync(home, { recursive: true });
+    this.cid = `gw-e2e-${name}`;
+    this.token = `e2e-token-${name}-${randomBytes(4).toString('hex')}`;
+    this.target = join(home, 'rootfs.img');
+    this.agentData = join(home, 'agent-data');
+    writeFileSync(this.target, 'factory image');
+    await this.mgmt.post('targets', [
+      { controllerId: this.cid, name: `E2E gateway ${name}`, securityToken: this.token },
+    ]);
+  }
+
   keygen(kid: string, dir: string): void {
     const out = join(this.dir, 'keys', dir);
     const r = cli(['keygen', '--kid', kid, '--out', out]);
@@ -114,8 +135,13 @@ export class E2e {
     writeFileSync(
       path,
       JSON.stringify({
-        server: { url: this.url, tenant: 'DEFAULT', controllerId: CID, auth: { targetToken: TOKEN } },
-        dataDir: join(this.dir, 'agent', 'data'),
+        server: {
+          url: this.url,
+          tenant: 'DEFAULT',
+          controllerId: this.cid,
+          auth: { targetToken: this.token },
+        },
+        dataDir: this.agentData,
         trust: { keys: this.trustFile },
         modules: {
           ...(extra.serial === undefined ? {} : { serial: extra.serial }),
@@ -238,7 +264,7 @@ export class E2e {
   }
 
   async actions(): Promise<ActionView[]> {
-    return (await this.mgmt.get<{ content: ActionView[] }>(`systems/${CID}/actions?limit=100`)).content;
+    return (await this.mgmt.get<{ content: ActionView[] }>(`systems/${this.cid}/actions?limit=100`)).content;
   }
 
   /** Waits for an action (other than those in `seen`) to satisfy `predicate`. */
@@ -257,7 +283,7 @@ export class E2e {
   async waitForReport(timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const system = await this.mgmt.get<{ lastReport: unknown }>(`systems/${CID}`);
+      const system = await this.mgmt.get<{ lastReport: unknown }>(`systems/${this.cid}`);
       if (system.lastReport !== null && system.lastReport !== undefined) return;
       if (Date.now() > deadline)
         throw new Error(`no system report within ${timeoutMs} ms (logs: ${this.logs})`);
