@@ -30,6 +30,11 @@ export interface SmpSimulatedModule extends SimulatedModule {
 export interface SmpModuleOptions {
   clock?: Clock;
   log?: Logger;
+  /**
+   * Opens the module's end of its link, again after a `disconnect` fault (default: a pseudo-terminal
+   * at `link.pty`). Tests pass the module end of an in-memory stream.
+   */
+  openLink?: () => Promise<ByteStream>;
 }
 
 const DEFAULT_DURATION: Record<SmpFault['type'], number> = {
@@ -46,7 +51,12 @@ export async function startSmpModule(
   options: SmpModuleOptions = {},
 ): Promise<SmpSimulatedModule> {
   const config = parseSmpModuleConfig(raw, `smp module ${String(raw.name ?? '')}`.trim());
-  const module = new SmpModuleServer(config, options.clock ?? systemClock, options.log ?? silentLogger());
+  const module = new SmpModuleServer(
+    config,
+    options.clock ?? systemClock,
+    options.log ?? silentLogger(),
+    options.openLink,
+  );
   await module.connect();
   return module;
 }
@@ -74,6 +84,7 @@ class SmpModuleServer implements SmpSimulatedModule {
     private readonly config: SmpModuleSimConfig,
     private readonly clock: Clock,
     private readonly log: Logger,
+    private readonly openLink?: () => Promise<ByteStream>,
   ) {
     this.name = config.name;
     this.path = config.link.pty;
@@ -93,8 +104,12 @@ class SmpModuleServer implements SmpSimulatedModule {
   }
 
   async connect(): Promise<void> {
-    this.pair = await createPtyPair(this.path);
-    const port = await openSerialPort(this.pair.peerPath, this.config.link.baud ?? 115200);
+    let port: ByteStream;
+    if (this.openLink) port = await this.openLink();
+    else {
+      this.pair = await createPtyPair(this.path);
+      port = await openSerialPort(this.pair.peerPath, this.config.link.baud ?? 115200);
+    }
     this.port = port;
     this.decoder = new FrameDecoder({ maxPacketBytes: 65535 });
     port.onData((chunk) => {
