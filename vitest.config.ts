@@ -26,6 +26,10 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Most files wait (on child processes, links at a baud rate, polls) far more than they compute: a
+    // serial run of the suite kept one of two cores ~45 % busy. vitest's default on 2 cores is one
+    // worker; three overlap the waiting. `--maxWorkers=N` overrides it.
+    maxWorkers: 3,
     // every test file works in a temp root of its own, removed after it (test/helpers/temp-root.ts)
     setupFiles: ['test/helpers/temp-root.ts'],
     reporters: ['default'],
