@@ -291,6 +291,27 @@ export class E2e {
     }
   }
 
+  /**
+   * Waits until the gateway has polled server-lite `n` more times (its `lastPollAt` moved on `n` times):
+   * the event that proves the agent's loop had its chances to act, for checks that nothing happened.
+   */
+  async waitForPolls(n: number, timeoutMs = 60_000): Promise<void> {
+    const lastPoll = async () =>
+      (await this.mgmt.get<{ lastPollAt: number | null }>(`systems/${this.cid}`)).lastPollAt;
+    const deadline = Date.now() + timeoutMs;
+    let seen = await lastPoll();
+    for (let moved = 0; moved < n; ) {
+      if (Date.now() > deadline)
+        throw new Error(`${n} polls not seen within ${timeoutMs} ms (logs: ${this.logs})`);
+      await new Promise((r) => setTimeout(r, 100));
+      const now = await lastPoll();
+      if (now !== seen) {
+        moved++;
+        seen = now;
+      }
+    }
+  }
+
   status(config: string): Record<string, unknown> {
     const r = cli(['status', '--json', '-c', config]);
     if (r.status !== 0) throw new Error(`status failed: ${r.stderr}`);
