@@ -25,6 +25,8 @@ export interface SmpSimulatedModule extends SimulatedModule {
   readonly device: SmpDevice;
   /** Requests received, and faults applied so far. */
   readonly counters: { requests: number; faults: Record<string, number>; disconnects: number };
+  /** Resolves once the module's link is up (at once unless a `disconnect` fault holds it down). */
+  linkUp(): Promise<void>;
 }
 
 export interface SmpModuleOptions {
@@ -79,6 +81,7 @@ class SmpModuleServer implements SmpSimulatedModule {
   private stallUntil = 0;
   private closed = false;
   private readonly timers = new AbortController();
+  private upWaiters: (() => void)[] = [];
 
   constructor(
     private readonly config: SmpModuleSimConfig,
@@ -116,6 +119,12 @@ class SmpModuleServer implements SmpSimulatedModule {
       const copy = new Uint8Array(chunk);
       void this.inPacer.schedule(copy.length, () => this.receive(copy));
     });
+    for (const up of this.upWaiters.splice(0)) up();
+  }
+
+  linkUp(): Promise<void> {
+    if (this.port?.isOpen) return Promise.resolve();
+    return new Promise((resolve) => this.upWaiters.push(resolve));
   }
 
   private receive(chunk: Uint8Array): void {
