@@ -11,9 +11,9 @@
  */
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runScript } from '../../src/handlers/scripts.js';
+import { runScript, type ScriptVariables } from '../../src/handlers/scripts.js';
 import type { HandlerContext, HandlerJob } from '../../src/handlers/types.js';
 import { isRetryable, isSoupError } from '../../src/lib/errors.js';
 import { HANDLER_RIGS, type HandlerRig } from './handler-rigs.js';
@@ -173,6 +173,15 @@ describe('handler contract: scripts (runScript), what applies to a script', () =
   afterEach(() => {
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
+  /** The action's variables a script gets (scripts.ts); their values do not matter here. */
+  const vars = (dir: string): ScriptVariables => ({
+    SOUP_ACTION_ID: '17',
+    SOUP_RECIPE_ID: '42',
+    SOUP_RECIPE_VERSION: '2.0.0',
+    SOUP_PHASE: 'preinstall',
+    SOUP_DATA_DIR: dir,
+    SOUP_ARTIFACTS_DIR: dir,
+  });
   function script(body: string): string {
     const dir = mkdtempSync(join(tmpdir(), 'soup-contract-script-'));
     dirs.push(dir);
@@ -187,7 +196,13 @@ describe('handler contract: scripts (runScript), what applies to a script', () =
       'i=1; while [ $i -le 20000 ]; do echo "line $i"; i=$((i+1)); done; echo "to stderr" >&2',
     );
     const lines: string[] = [];
-    await runScript({ path, args: [], env: {}, timeoutMs: 60_000, onOutput: (l) => lines.push(l) });
+    await runScript({
+      path,
+      args: [],
+      env: vars(dirname(path)),
+      timeoutMs: 60_000,
+      onOutput: (l) => lines.push(l),
+    });
     const stdout = lines.filter((l) => l.startsWith('line '));
     expect(stdout).toHaveLength(20_000);
     expect(stdout.every((l, i) => l === `line ${i + 1}`)).toBe(true);
@@ -200,7 +215,7 @@ describe('handler contract: scripts (runScript), what applies to a script', () =
     const run = runScript({
       path,
       args: [],
-      env: {},
+      env: vars(dirname(path)),
       timeoutMs: 600_000,
       signal: ac.signal,
       onOutput: (line) => {
@@ -215,10 +230,16 @@ describe('handler contract: scripts (runScript), what applies to a script', () =
       'echo "run $1" >> "$(dirname "$0")/runs.log"; [ -f "$(dirname "$0")/go" ] || exec sleep 600',
     );
     const ac = new AbortController();
-    const first = runScript({ path, args: ['preinst'], env: {}, timeoutMs: 600_000, signal: ac.signal });
+    const first = runScript({
+      path,
+      args: ['preinst'],
+      env: vars(dirname(path)),
+      timeoutMs: 600_000,
+      signal: ac.signal,
+    });
     setImmediate(() => ac.abort(new Error('crash')));
     await expect(first).rejects.toSatisfy((err) => isSoupError(err, 'SOUP_E_CANCELLED'), 'SOUP_E_CANCELLED');
     writeFileSync(join(path, '..', 'go'), '');
-    await runScript({ path, args: ['preinst'], env: {}, timeoutMs: 60_000 });
+    await runScript({ path, args: ['preinst'], env: vars(dirname(path)), timeoutMs: 60_000 });
   });
 });
