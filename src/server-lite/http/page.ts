@@ -3,7 +3,7 @@
  * (default 0), `limit` (default 50, at most 500) → `{content, size, total}`.
  */
 import { badRequest } from './errors.js';
-import { parseFiql } from './fiql.js';
+import { compareValue, parseFilter } from './filter.js';
 
 /** A dot path (`type.key`) into an entity's JSON. */
 function get(entity: unknown, path: string): unknown {
@@ -21,15 +21,6 @@ function scalar(v: unknown): string | number | undefined {
   return undefined;
 }
 
-/** Numbers numerically, anything else as lower-case text. */
-function cmp(a: string | number, b: string): number {
-  const nb = Number(b);
-  if (typeof a === 'number' && b !== '' && Number.isFinite(nb)) return a - nb;
-  const sa = String(a).toLowerCase();
-  const sb = b.toLowerCase();
-  return sa < sb ? -1 : sa > sb ? 1 : 0;
-}
-
 export interface Page<T> {
   content: T[];
   size: number;
@@ -41,7 +32,7 @@ export function page<T>(items: T[], query: URLSearchParams): Page<T> {
   let list = items;
   const q = query.get('q');
   if (q) {
-    const pred = parseFiql(q);
+    const pred = parseFilter(q);
     list = list.filter((e) => pred(e));
   }
   const sort = query.get('sort');
@@ -59,7 +50,7 @@ export function page<T>(items: T[], query: URLSearchParams): Page<T> {
         if (va === vb) continue;
         if (va === undefined) return 1;
         if (vb === undefined) return -1;
-        const c = typeof va === 'number' && typeof vb === 'number' ? va - vb : cmp(va, String(vb));
+        const c = typeof va === 'number' && typeof vb === 'number' ? va - vb : compareValue(va, String(vb));
         if (c !== 0) return c * k.sign;
       }
       return 0;

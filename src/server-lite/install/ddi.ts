@@ -14,7 +14,7 @@ import { readJson } from '../http/body.js';
 import { notFound } from '../http/errors.js';
 import { sendJson } from '../http/respond.js';
 import { get, head, post, put, type Route } from '../http/route.js';
-import { serveFile } from '../http/serve-file.js';
+import { contentDisposition, serveFile } from '../http/serve-file.js';
 import { checkShape, type JsonSchema } from '../http/shape.js';
 import { type ActionRow, feedbackOf, findAction, moduleInActionsOf } from '../store/actions.js';
 import { type ArtifactRow, moduleArtifacts, storedArtifactNamed } from '../store/artifacts.js';
@@ -123,7 +123,7 @@ async function downloadArtifact(ctx: Ctx): Promise<void> {
     ctx.res.writeHead(200, {
       'content-type': 'text/plain; charset=utf-8',
       'content-length': Buffer.byteLength(text),
-      'content-disposition': `attachment; filename="${a.filename.replace(/["\\]/g, '_')}.MD5SUM"`,
+      'content-disposition': contentDisposition(`${a.filename}.MD5SUM`),
     });
     ctx.res.end(ctx.req.method === 'HEAD' ? undefined : text);
     return;
