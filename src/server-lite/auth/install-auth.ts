@@ -8,7 +8,7 @@
  */
 import type { TLSSocket } from 'node:tls';
 import type { Ctx } from '../app.js';
-import { registerTarget } from '../domain/targets.js';
+import { isControllerId, registerTarget } from '../domain/targets.js';
 import { tenantValue } from '../domain/tenant-config.js';
 import { notFound, unauthorized } from '../http/errors.js';
 import { findToken } from '../store/oauth-tokens.js';
@@ -72,8 +72,7 @@ export function authenticateGateway(ctx: Ctx, write: boolean): GatewayRow {
   }
   if (!target) {
     if (!mayRegister) throw notFound('target.notFound', `target ${cid} is not registered`);
-    if (!/^[^\s/\\?#%]{1,256}$/.test(cid))
-      throw notFound('target.notFound', `controller id ${cid} is not valid`);
+    if (!isControllerId(cid)) throw notFound('target.notFound', `controller id ${cid} is not valid`);
     registerTarget(app, { controllerId: cid }, credential);
     target = findGateway(app.db, cid) as GatewayRow;
   }

@@ -6,8 +6,17 @@ import { insertTarget, type TargetRow } from '../store/targets.js';
 
 export type { GatewayRow, TargetRow } from '../store/targets.js';
 
-/** hawkBit-style controller ids: 1–256 characters, no whitespace, slashes, `?`, `#` or `%`. */
-export const CONTROLLER_ID = '^[^\\s/\\\\?#%]{1,256}$';
+/**
+ * hawkBit-style controller ids: 1–256 characters, no whitespace, control characters, slashes, `?`, `#`
+ * or `%`, and not `.` or `..` (a path parameter must never read as a path step).
+ */
+export const CONTROLLER_ID = '^(?!\\.{1,2}$)[^\\s/\\\\?#%\\u0000-\\u001f\\u007f]{1,256}$';
+
+const CONTROLLER_ID_RE = new RegExp(CONTROLLER_ID);
+
+export function isControllerId(id: string): boolean {
+  return CONTROLLER_ID_RE.test(id);
+}
 
 export function newToken(): string {
   return randomBytes(16).toString('hex');

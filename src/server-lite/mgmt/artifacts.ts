@@ -59,51 +59,56 @@ function loadArtifact(ctx: Ctx): ArtifactRow {
   return a;
 }
 
-export const artifactRoutes: Route[] = [
-  post('/rest/v1/softwaremodules/:id/artifacts', async (ctx) => {
-    const user = requireRole(ctx, 'MODULE_RESPONSIBLE');
-    const module = loadModule(ctx);
-    const up = await receiveUpload(ctx.req, ctx.query, ctx.app.tmpDir, ctx.app.config.artifactLimit);
-    const { db, clock } = ctx.app;
-    let id: number;
-    try {
-      for (const h of ['md5', 'sha1', 'sha256'] as const) {
-        const want = up.declared[h];
-        if (want !== undefined && want !== up[h])
-          throw badRequest(
-            'artifact.hashMismatch',
-            `declared ${h} ${want} differs from the uploaded bytes' ${up[h]}`,
-          );
-      }
-      id = db.transaction(() => {
-        if (artifactNameTaken(db, module.id, up.filename))
-          throw conflict(
-            'artifact.exists',
-            `software module ${module.id} already has an artifact ${up.filename}`,
-          );
-        const newId = insertArtifact(
-          db,
-          {
-            moduleId: module.id,
-            filename: up.filename,
-            md5: up.md5,
-            sha1: up.sha1,
-            sha256: up.sha256,
-            size: up.size,
-          },
-          user.name,
-          clock.now(),
+async function uploadArtifact(ctx: Ctx): Promise<void> {
+  const user = requireRole(ctx, 'MODULE_RESPONSIBLE');
+  const module = loadModule(ctx);
+  const up = await receiveUpload(ctx.req, ctx.query, ctx.app.tmpDir, ctx.app.config.artifactLimit);
+  const { db, clock } = ctx.app;
+  let id: number;
+  try {
+    for (const h of ['md5', 'sha1', 'sha256'] as const) {
+      const want = up.declared[h];
+      if (want !== undefined && want !== up[h])
+        throw badRequest(
+          'artifact.hashMismatch',
+          `declared ${h} ${want} differs from the uploaded bytes' ${up[h]}`,
         );
-        renameSync(up.tmpPath, artifactPath(ctx, newId));
-        return newId;
-      })();
-    } catch (err) {
-      await rm(up.tmpPath, { force: true });
-      throw err;
     }
-    const row = findArtifact(db, id) as ArtifactRow;
-    sendJson(ctx.res, 201, artifactJson(ctx, row));
-  }),
+    id = db.transaction(() => {
+      if (artifactNameTaken(db, module.id, up.filename))
+        throw conflict(
+          'artifact.exists',
+          `software module ${module.id} already has an artifact ${up.filename}`,
+        );
+      const newId = insertArtifact(
+        db,
+        {
+          moduleId: module.id,
+          filename: up.filename,
+          md5: up.md5,
+          sha1: up.sha1,
+          sha256: up.sha256,
+          size: up.size,
+        },
+        user.name,
+        clock.now(),
+      );
+      renameSync(up.tmpPath, artifactPath(ctx, newId));
+      return newId;
+    })();
+  } catch (err) {
+    await rm(up.tmpPath, { force: true });
+    throw err;
+  }
+  const row = findArtifact(db, id) as ArtifactRow;
+  sendJson(ctx.res, 201, artifactJson(ctx, row));
+}
+
+export const artifactRoutes: Route[] = [
+  {
+    ...post('/rest/v1/softwaremodules/:id/artifacts', uploadArtifact),
+    body: 'artifact',
+  },
   get('/rest/v1/softwaremodules/:id/artifacts', (ctx) => {
     requireRole(ctx, 'READ');
     const module = loadModule(ctx);
