@@ -62,7 +62,7 @@ export function rawRequest(
         const i = l.indexOf(':');
         headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
       }
-      let body = all.subarray(end + 4);
+      let body: Buffer = all.subarray(end + 4);
       if (headers['transfer-encoding'] === 'chunked') body = dechunk(body);
       let json: unknown;
       try {
