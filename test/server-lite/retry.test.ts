@@ -4,6 +4,8 @@
  * the gateway, a retry opens it once (a second failure blocks again); a retry that cannot open an action
  * is 409 naming why; `matchReasons` names, per candidate recipe, what does not match.
  */
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mod, noImageRecipe, report, toReleased } from './flows.js';
 import { type Harness, startHarness } from './harness.js';
@@ -135,5 +137,29 @@ describe('retry and match reasons', () => {
 
   it('an unknown system is 404', async () => {
     expect((await h.mgmt('systems').post('systems/nobody/retry')).status).toBe(404);
+  });
+});
+
+describe('schema migration', () => {
+  it('a database of the first schema version gains retry_floor and keeps its targets', async () => {
+    const h = await startHarness();
+    try {
+      await h.mgmt('systems').post('targets', [{ controllerId: 'old-gw', securityToken: 'old-token' }]);
+      await h.server.close();
+      const db = new Database(join(h.dir, 'data', 'server-lite.db'));
+      db.exec('ALTER TABLE targets DROP COLUMN retry_floor');
+      db.pragma('user_version = 1');
+      db.close();
+      await h.restart();
+      const db2 = new Database(join(h.dir, 'data', 'server-lite.db'), { readonly: true });
+      expect(db2.pragma('user_version', { simple: true })).toBe(2);
+      db2.close();
+      expect((await h.mgmt('reader').get('systems/old-gw')).json.controllerId).toBe('old-gw');
+      const refused = await h.mgmt('systems').post('systems/old-gw/retry');
+      expect(refused.status).toBe(409);
+      expect(refused.json.reason).toBe('no system report was received');
+    } finally {
+      await h.stop();
+    }
   });
 });
