@@ -19,7 +19,8 @@ import { tagRoutes } from './mgmt/tags.js';
 import { targetRoutes } from './mgmt/targets.js';
 import { tenantConfigRoutes } from './mgmt/tenant-configs.js';
 
-export const ALL_ROUTES: Route[] = [
+/** The Management API (`/rest/v1`, Basic auth). */
+export const MANAGEMENT_ROUTES: Route[] = [
   ...softwareModuleTypeRoutes,
   ...softwareModuleRoutes,
   ...artifactRoutes,
@@ -32,10 +33,16 @@ export const ALL_ROUTES: Route[] = [
   ...systemRoutes,
   ...deploymentRoutes,
   ...tenantConfigRoutes,
-  ...oauthRoutes,
+];
+
+/** The Install API (`/{tenant}/controller/v1/{controllerId}`, gateway credentials). */
+export const INSTALL_ROUTES: Route[] = [
   ...rootRoutes,
   ...systemReportRoutes,
   ...systemUpdateRoutes,
   ...installRecipeRoutes,
   ...ddiRoutes,
 ];
+
+/** Everything the server answers; another area (a web console, say) adds its own list here. */
+export const ALL_ROUTES: Route[] = [...MANAGEMENT_ROUTES, ...oauthRoutes, ...INSTALL_ROUTES];
