@@ -4,7 +4,7 @@
  * evaluated with mingo in `server-lite/http/filter.ts`).
  *
  * A small recursive-descent parser (a library parser would accept custom operators, and would not give
- * the offsets we report); one pass, no backtracking, groups nested at most MAX_DEPTH deep:
+ * the offsets we report); one pass, no backtracking, groups nested at most MAX_GROUP_DEPTH deep:
  *
  *   query      := ws disjunction ws EOF
  *   disjunction:= conjunction ( ws (',' | 'or') ws conjunction )*  -- filters only
@@ -28,8 +28,8 @@ export type QueryKind = 'match' | 'count';
 /** `match`/`count`: recipe queries (restricted); `filter`: Management API list filters. */
 export type RsqlDialect = QueryKind | 'filter';
 
-/** Groups deeper than this are refused (the parser recurses per group). */
-export const MAX_DEPTH = 64;
+/** Deepest nesting of `(` groups a query may have (the parser recurses per group: no stack overflow). */
+export const MAX_GROUP_DEPTH = 32;
 
 /** A query that does not parse: `position` is the 0-based character offset of the fault. */
 export class RsqlError extends SoupError {
@@ -127,7 +127,7 @@ class Parser {
   private term(): RsqlNode {
     if (this.peek() !== '(') return this.comparison();
     const open = this.pos++;
-    if (++this.depth > MAX_DEPTH) this.fail(`groups nested deeper than ${MAX_DEPTH}`, open);
+    if (++this.depth > MAX_GROUP_DEPTH) this.fail(`groups nested deeper than ${MAX_GROUP_DEPTH}`, open);
     this.skipSpace();
     const inner = this.disjunction(true);
     this.skipSpace();

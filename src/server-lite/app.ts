@@ -4,9 +4,9 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import type { Jwks } from '../recipe/jws.js';
 import type { RateLimiter } from './auth/rate-limit.js';
+import type { Role } from './auth/roles.js';
 import type { ServerLiteConfig } from './config.js';
-import type { Role } from './domain/roles.js';
-import type { PollRecorder } from './store/poll-recorder.js';
+import type { PollRecorder } from './domain/poll-recorder.js';
 import type { Database } from './store/sqlite.js';
 
 export interface App {

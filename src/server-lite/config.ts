@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { SoupError } from '../lib/errors.js';
-import { ROLES, type Role } from './domain/roles.js';
+import { ROLES, type Role } from './auth/roles.js';
 
 export interface UserConfig {
   name: string;

@@ -19,8 +19,7 @@ import { tagRoutes } from './mgmt/tags.js';
 import { targetRoutes } from './mgmt/targets.js';
 import { tenantConfigRoutes } from './mgmt/tenant-configs.js';
 
-/** The Management API (`/rest/v1`, Basic auth). */
-export const MANAGEMENT_ROUTES: Route[] = [
+export const ALL_ROUTES: Route[] = [
   ...softwareModuleTypeRoutes,
   ...softwareModuleRoutes,
   ...artifactRoutes,
@@ -33,16 +32,10 @@ export const MANAGEMENT_ROUTES: Route[] = [
   ...systemRoutes,
   ...deploymentRoutes,
   ...tenantConfigRoutes,
-];
-
-/** The Install API (`/{tenant}/controller/v1/{controllerId}`, gateway credentials). */
-export const INSTALL_ROUTES: Route[] = [
+  ...oauthRoutes,
   ...rootRoutes,
   ...systemReportRoutes,
   ...systemUpdateRoutes,
   ...installRecipeRoutes,
   ...ddiRoutes,
 ];
-
-/** Everything the server answers; another area (a web console, say) adds its own list here. */
-export const ALL_ROUTES: Route[] = [...MANAGEMENT_ROUTES, ...oauthRoutes, ...INSTALL_ROUTES];

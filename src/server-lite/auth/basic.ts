@@ -1,7 +1,7 @@
 /** Management API authentication: HTTP Basic against the configured users; roles per route. */
 import type { Ctx, User } from '../app.js';
-import { allows, type Role } from '../domain/roles.js';
 import { forbidden, unauthorized } from '../http/errors.js';
+import { allows, type Role } from './roles.js';
 import { sameSecret } from './secret.js';
 
 const cache = new WeakMap<Ctx, User>();

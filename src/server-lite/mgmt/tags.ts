@@ -4,7 +4,7 @@
  */
 import { type Ctx, mgmtUrl } from '../app.js';
 import { requireRole } from '../auth/basic.js';
-import type { Role } from '../domain/roles.js';
+import type { Role } from '../auth/roles.js';
 import { readJson } from '../http/body.js';
 import { conflict, notFound } from '../http/errors.js';
 import { page } from '../http/page.js';

@@ -4,8 +4,8 @@
  */
 import { type Ctx, mgmtUrl } from '../app.js';
 import { requireRole } from '../auth/basic.js';
+import { allows } from '../auth/roles.js';
 import { runMatchJob } from '../domain/match-job.js';
-import { allows } from '../domain/roles.js';
 import {
   actionJson,
   CONTROLLER_ID,

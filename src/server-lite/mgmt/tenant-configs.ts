@@ -1,8 +1,8 @@
 /** `tenant/configs`: read every key (secrets only for ADMIN), `PUT tenant/configs/{key}` `{value}` (ADMIN). */
 import type { Ctx } from '../app.js';
 import { requireRole } from '../auth/basic.js';
+import { allows } from '../auth/roles.js';
 import { runMatchJob } from '../domain/match-job.js';
-import { allows } from '../domain/roles.js';
 import {
   isTenantKey,
   resetTenantValue,

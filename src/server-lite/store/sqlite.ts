@@ -1,25 +1,27 @@
-/**
- * Opening server-lite's database: better-sqlite3 (typed by `@types/better-sqlite3`) in WAL mode, with
- * foreign keys on and a statement cache, so a repository can call `prepare` per call.
- */
-import BetterSqlite from 'better-sqlite3';
+/** better-sqlite3 (typed by @types/better-sqlite3), opened the way server-lite's database is. */
+import { createRequire } from 'node:module';
+import type BetterSqlite3 from 'better-sqlite3';
 
-export type Database = BetterSqlite.Database;
+export type Database = BetterSqlite3.Database;
+export type Statement = BetterSqlite3.Statement<unknown[], unknown>;
+export type RunResult = BetterSqlite3.RunResult;
+
+const require = createRequire(import.meta.url);
+const BetterSqlite = require('better-sqlite3') as typeof BetterSqlite3;
 
 /** Opens the database in WAL mode; `prepare` caches statements by their SQL (they are reusable). */
 export function openSqlite(file: string): Database {
   const db = new BetterSqlite(file);
   const prepare = db.prepare.bind(db);
-  const cache = new Map<string, ReturnType<typeof prepare>>();
-  const cached = (sql: string) => {
+  const cache = new Map<string, Statement>();
+  db.prepare = ((sql: string) => {
     let st = cache.get(sql);
     if (!st) {
       st = prepare(sql);
       cache.set(sql, st);
     }
     return st;
-  };
-  db.prepare = cached as Database['prepare'];
+  }) as Database['prepare'];
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');

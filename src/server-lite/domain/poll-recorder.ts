@@ -4,8 +4,8 @@
  * Management API read of targets or systems, and on close), so a poll costs no database write — as
  * hawkBit batches its `lastTargetQuery` updates.
  */
-import type { Database } from './sqlite.js';
-import { setLastPoll } from './targets.js';
+import type { Database } from '../store/sqlite.js';
+import { setLastPoll } from '../store/targets.js';
 
 export class PollRecorder {
   private pending = new Map<number, { at: number; address: string }>();
