@@ -1,10 +1,8 @@
 /**
- * The one RSQL parser of the project: recipe module match / count queries → MongoDB query documents
- * (`recipe-file.md`, "RSQL → MongoDB"), and server-lite's list filters (`?q=`, `parseRsql(q, 'filter')`,
- * evaluated with mingo in `server-lite/http/filter.ts`).
+ * RSQL module match / count queries → MongoDB query documents (`recipe-file.md`, "RSQL → MongoDB").
  *
- * A small recursive-descent parser (a library parser would accept custom operators, and would not give
- * the offsets we report); one pass, no backtracking, groups nested at most MAX_GROUP_DEPTH deep:
+ * A small recursive-descent parser for the restricted dialect (a library parser would accept `or`,
+ * `,` and custom operators, and would not give the offsets we report):
  *
  *   query      := ws disjunction ws EOF
  *   disjunction:= conjunction ( ws (',' | 'or') ws conjunction )*  -- filters only
@@ -18,7 +16,12 @@
  *
  * `unreserved` is anything but whitespace and `"'();,=!~<>`; `*` is a literal character here (filters
  * give it a meaning when they evaluate). Every error carries the 0-based offset (UTF-16 code units) of
- * the fault.
+ * the fault. Groups nest at most MAX_GROUP_DEPTH deep (the parser recurses per group: a hostile query
+ * must not overflow the stack); one pass, no backtracking.
+ *
+ * This is the project's one RSQL parser: the same grammar, in a third dialect (`filter`: `or` allowed,
+ * selectors are dot paths), parses server-lite's list filters (`?q=`, `parseRsql(q, 'filter')`, evaluated
+ * with mingo in `server-lite/http/filter.ts`).
  */
 import { SoupError } from '../lib/errors.js';
 import type { MongoQuery } from './types.js';
