@@ -10,7 +10,7 @@ import { SoupError } from '../lib/errors.js';
 
 const CHUNK = 1 << 16;
 
-/** SHA-256 (hex) of the first `length` bytes of `path` (all of it when omitted). */
+/** SHA-256 (hex) of the first `length` bytes of `path` (all of it when omitted); SOUP_E_CANCELLED on abort. */
 export async function sha256OfFile(path: string, length?: number, signal?: AbortSignal): Promise<string> {
   const hash = createHash('sha256');
   const stream = createReadStream(
@@ -18,9 +18,14 @@ export async function sha256OfFile(path: string, length?: number, signal?: Abort
     length === undefined ? { signal } : { start: 0, end: length - 1, signal },
   );
   let read = 0;
-  for await (const chunk of stream) {
-    hash.update(chunk as Buffer);
-    read += (chunk as Buffer).length;
+  try {
+    for await (const chunk of stream) {
+      hash.update(chunk as Buffer);
+      read += (chunk as Buffer).length;
+    }
+  } catch (err) {
+    if (signal?.aborted) throw new SoupError('SOUP_E_CANCELLED', `reading ${path} was interrupted`);
+    throw err;
   }
   if (length !== undefined && read !== length) {
     throw new SoupError('SOUP_E_IO', `${path}: holds ${read} bytes, expected ${length}`);
