@@ -9,6 +9,8 @@
  *   cli           the command line and deployment files (spawns `dist/`: build first)
  *   e2e           server-lite and the agent as separate processes (spawns `dist/`: build first)
  *   stock-client  SWUpdate's suricatta against server-lite (needs `swupdate`, `openssl`)
+ *   console       the web console: its routes over HTTP, and Debian's chromium driven by playwright-core
+ *                 against server-lite, the agent and simulated modules as processes (build first)
  */
 import { defineConfig } from 'vitest/config';
 
@@ -18,6 +20,7 @@ const projects: Record<string, string[]> = {
   cli: ['test/cli/**/*.test.ts', 'test/deploy/**/*.test.ts'],
   e2e: ['test/e2e/**/*.test.ts'],
   'stock-client': ['test/stock-client/**/*.test.ts'],
+  console: ['test/console/**/*.test.ts'],
 };
 const elsewhere = Object.values(projects).flat();
 

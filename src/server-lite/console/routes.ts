@@ -6,8 +6,8 @@
  */
 import type { Ctx } from '../app.js';
 import { requireRole } from '../auth/basic.js';
-import { allows, ROLES, type Role } from '../auth/roles.js';
 import { LIFECYCLE_TABLE, TRANSITIONS, type Transition } from '../domain/lifecycle.js';
+import { allows, ROLES, type Role } from '../domain/roles.js';
 import { ApiError } from '../http/errors.js';
 import { sendJson } from '../http/respond.js';
 import { get, head, type Route } from '../http/route.js';
