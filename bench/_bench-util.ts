@@ -57,21 +57,3 @@ export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
-
-export interface ServerLiteProcess {
-  url: string;
-  stop(): Promise<void>;
-}
-
-/** Starts server-lite (`_server-lite.js`) in its own process. */
-export async function startServerLiteProcess(dataDir: string, password: string): Promise<ServerLiteProcess> {
-  const { first, child } = await startHelper<{ url: string }>('./_server-lite.js', [dataDir, password]);
-  return {
-    url: first.url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
