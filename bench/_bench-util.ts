@@ -1,6 +1,7 @@
 /** Shared helpers of the download benchmarks: artifact files, the server process, timing. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 
@@ -56,4 +57,13 @@ export async function startServerProcess(files: string[]): Promise<ServerProcess
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+/**
+ * The node options the systemd unit starts the agent with (`Environment=NODE_OPTIONS=…` in
+ * `systemd/soup-agent.service`): the benchmarks measure the agent as deployed.
+ */
+export function agentNodeOptions(): string {
+  const unit = readFileSync(new URL('../../systemd/soup-agent.service', import.meta.url), 'utf8');
+  return /^Environment=NODE_OPTIONS=(.*)$/m.exec(unit)?.[1]?.trim() ?? '';
 }

@@ -6,7 +6,7 @@
  * folder), which reports, gets the action, downloads the image, hands it to the `dummy` handler (which
  * re-reads and hashes it) and closes the action.
  *
- * What it reads back: the agent process's peak resident set (`VmHWM` of /proc/PID/status, read before
+ * The agent runs with the node options of the systemd unit (`agentNodeOptions`). What it reads back: the agent process's peak resident set (`VmHWM` of /proc/PID/status, read before
  * it is stopped) and the download phase as server-lite recorded it (`receivedAt` of the first
  * `downloading` feedback to that of `downloaded`).
  */
@@ -16,7 +16,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ManagementClient } from '../src/demo/management-client.js';
 import { CLI_PATH, type ManagedProcess, startCli } from '../src/demo/processes.js';
-import { makeArtifact } from './_bench-util.js';
+import { agentNodeOptions, makeArtifact } from './_bench-util.js';
 
 const KID = 'bench-oem';
 const TOKEN = 'bench-target-token';
@@ -47,7 +47,7 @@ export interface UpdateFigures {
 }
 
 export interface UpdateOptions {
-  /** Extra environment of the agent process (NODE_OPTIONS…). */
+  /** Extra environment of the agent process (default NODE_OPTIONS: the systemd unit's). */
   env?: NodeJS.ProcessEnv;
   /** Called with the agent's pid once it is started. */
   onStart?: (pid: number) => void;
@@ -201,7 +201,7 @@ export async function startUpdateRig(dir: string, imageSize: number): Promise<Up
       const started = Date.now();
       const agent: ManagedProcess = startCli('agent', ['run', '-c', config], {
         logFile: join(dir, 'logs', `${controllerId}.log`),
-        ...(options.env ? { env: options.env } : {}),
+        env: { NODE_OPTIONS: agentNodeOptions(), ...options.env },
       });
       options.onStart?.(agent.child.pid!);
       try {

@@ -14,9 +14,9 @@
  *      200 → (re)start at 0 · 206 → Content-Range must start at the offset and total the declared size
  *      416 → part discarded, start again at 0 · 401 → auth.unauthorized(), one retry · 404/410 → fail
  *      408/429/5xx → retry after max(back-off, Retry-After)
- *   4. stream the body (`body-stream.ts`) into the part file (`write-body.ts`): bytes fill 1 MiB buffers
- *      of the hasher's fixed pool, each is written at its offset (awaited: backpressure), then hashed
- *      (`hasher.ts`); a background data sync every 32 MiB; more bytes than declared abort the attempt
+ *   4. stream the body (`body-stream.ts`) into the part file (`write-body.ts`): bytes fill the hasher's
+ *      1 MiB buffer (`hasher.ts`), which is written at its offset (awaited: backpressure) and hashed while
+ *      the write runs; a background data sync every 32 MiB; more bytes than declared abort the attempt
  *   5. complete → fsync, compare SHA-256, rename to dest, fsync the folder; mismatch → part discarded
  * Network faults (reset, truncation, no byte for `idleTimeoutMs`) keep the part file and resume. An attempt
  * that made no progress counts against `maxAttempts`; one that advanced the offset starts the count anew.
@@ -31,7 +31,7 @@ import { SoupError } from '../../lib/errors.js';
 import type { AuthProvider } from './auth.js';
 import { requestStream, type StreamResponse } from './body-stream.js';
 import { Fault, faultText, Integrity, Unauthorized } from './download-faults.js';
-import { inlineHasher, type StreamHasher, workerHasher } from './hasher.js';
+import { streamHasher } from './hasher.js';
 import { PartFile, type PartState, validatorOf } from './part-file.js';
 import { Backoff, type BackoffOptions, parseRetryAfter } from './polling.js';
 import { redactUrl } from './redact.js';
@@ -67,8 +67,6 @@ export interface DownloadResult {
   resumedFrom: number;
 }
 
-/** From this size on, hashing runs in a worker thread beside receiving and writing. */
-const WORKER_HASH_FROM = 8 * 1024 * 1024;
 /** Whatever the progress, no download makes more requests than this. */
 const HARD_ATTEMPT_CAP = 1000;
 const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1000, capMs: 30_000, jitter: 0.2 };
@@ -86,7 +84,6 @@ class Download {
   private readonly dispatcher: Dispatcher;
   /** Set once the part file was discarded: nothing of an earlier partial file is in the result. */
   private restarted = false;
-  private readonly hashers: StreamHasher[] = [];
 
   constructor(private readonly req: DownloadRequest) {
     this.part = new PartFile(req.dest, req.size, req.sha256, (at, what, step) => this.fs(at, what, step));
@@ -120,14 +117,6 @@ class Download {
   }
 
   async run(): Promise<DownloadResult> {
-    try {
-      return await this.attempts();
-    } finally {
-      await Promise.all(this.hashers.map((h) => h.close()));
-    }
-  }
-
-  private async attempts(): Promise<DownloadResult> {
     const { req } = this;
     await this.fs(0, 'create folder', () => mkdir(dirname(req.dest), { recursive: true }));
     let part = await this.rebuild();
@@ -208,20 +197,13 @@ class Download {
     }
   }
 
-  private newHasher(): StreamHasher {
-    const hasher = this.req.size >= WORKER_HASH_FROM ? workerHasher() : inlineHasher();
-    this.hashers.push(hasher);
-    return hasher;
-  }
-
   private fresh(): PartState {
-    return { offset: 0, hash: this.newHasher(), validator: undefined };
+    return { offset: 0, hash: streamHasher(), validator: undefined };
   }
 
   /** Discards the part file and starts the same state over at byte 0 (callers keep their reference). */
   private async restart(part: PartState): Promise<void> {
     const empty = await this.discard();
-    await part.hash.close();
     part.offset = empty.offset;
     part.hash = empty.hash;
     part.validator = empty.validator;
@@ -235,7 +217,7 @@ class Download {
 
   /** The part file as the resume point (re-read and hashed), else a fresh start. */
   private async rebuild(): Promise<PartState> {
-    const rebuilt = await this.part.rebuild(() => this.newHasher());
+    const rebuilt = await this.part.rebuild(streamHasher);
     return rebuilt ?? (await this.discard());
   }
 

@@ -1,8 +1,10 @@
 /**
  * A response body into the part file of a download (`download.ts`). Owner: agent-net.
  *
- * Bytes fill the hasher's pool buffers (`hasher.ts`); a full buffer is written at its offset (awaited:
- * backpressure), then hashed, so the hash covers exactly the bytes on disk. A data sync runs in the
+ * Bytes fill the hasher's buffer (`hasher.ts`); a full buffer is written at its offset (awaited:
+ * backpressure) and hashed while the write runs on libuv's thread pool (both only read it). The offset
+ * advances once the write is done, so offset and hash cover exactly the bytes on disk; a failed write ends
+ * the download with an I/O error, and a later resume re-reads the part file. A data sync runs in the
  * background every SYNC_EVERY bytes, so the final fsync is short and dirty pages do not pile up on a small
  * gateway. More bytes than declared is an Integrity fault; a broken connection keeps the bytes that
  * arrived before it and is a retryable Fault.
@@ -42,7 +44,9 @@ export async function writeBody(
     const n = filled;
     buffer = undefined;
     filled = 0;
-    await io(part.offset, 'write the partial file', () => writeAll(fh, full, n, part.offset));
+    const written = io(part.offset, 'write the partial file', () => writeAll(fh, full, n, part.offset));
+    const hashed = io(part.offset, 'hash the received bytes', async () => part.hash.submit(full, n));
+    await Promise.all([written, hashed]);
     part.offset += n;
     unsynced += n;
     if (unsynced >= SYNC_EVERY && syncing === undefined) {
@@ -54,7 +58,6 @@ export async function writeBody(
           syncing = undefined;
         });
     }
-    await io(part.offset, 'hash the received bytes', async () => part.hash.submit(full, n));
     target.onProgress?.(part.offset, size);
   };
   try {
