@@ -61,9 +61,12 @@ export function median(values: number[]): number {
 
 /**
  * The node options the systemd unit starts the agent with (`Environment=NODE_OPTIONS=…` in
- * `systemd/soup-agent.service`): the benchmarks measure the agent as deployed.
+ * `systemd/soup-agent.service`): the benchmarks measure the agent as deployed. SOUP_BENCH_NODE_OPTIONS
+ * replaces them, to measure what an option brings.
  */
 export function agentNodeOptions(): string {
+  const override = process.env.SOUP_BENCH_NODE_OPTIONS;
+  if (override !== undefined) return override;
   const unit = readFileSync(new URL('../../systemd/soup-agent.service', import.meta.url), 'utf8');
   return /^Environment=NODE_OPTIONS=(.*)$/m.exec(unit)?.[1]?.trim() ?? '';
 }
