@@ -42,8 +42,6 @@ export interface UpdateFigures {
   peakKiB: number;
   /** First `downloading` feedback → `downloaded`, as server-lite received them, ms. */
   downloadMs: number;
-  /** Agent start → closed action, ms (context). */
-  totalMs: number;
 }
 
 export interface UpdateOptions {
@@ -198,7 +196,6 @@ export async function startUpdateRig(dir: string, imageSize: number): Promise<Up
           polling: { defaultSleepMs: 1000 },
         }),
       );
-      const started = Date.now();
       const agent: ManagedProcess = startCli('agent', ['run', '-c', config], {
         logFile: join(dir, 'logs', `${controllerId}.log`),
         env: { NODE_OPTIONS: agentNodeOptions(), ...options.env },
@@ -215,7 +212,7 @@ export async function startUpdateRig(dir: string, imageSize: number): Promise<Up
         if (first === undefined || done === undefined) {
           throw new Error(`${controllerId}: no downloading/downloaded feedback in action ${action.id}`);
         }
-        return { peakKiB, downloadMs: done.receivedAt - first.receivedAt, totalMs: Date.now() - started };
+        return { peakKiB, downloadMs: done.receivedAt - first.receivedAt };
       } finally {
         await agent.stop();
       }
