@@ -10,7 +10,7 @@ import { SoupError } from '../lib/errors.js';
 const CHUNK = 1 << 16;
 const HASH_CHUNK = 1 << 18;
 
-/** SHA-256 (hex) of the first `length` bytes of `path` (all of it when omitted). */
+/** SHA-256 (hex) of the first `length` bytes of `path` (all of it when omitted); SOUP_E_CANCELLED on abort. */
 export async function sha256OfFile(path: string, length?: number, signal?: AbortSignal): Promise<string> {
   const hash = createHash('sha256');
   const limit = length ?? Number.POSITIVE_INFINITY;
@@ -21,12 +21,16 @@ export async function sha256OfFile(path: string, length?: number, signal?: Abort
   const fh = await open(path, 'r');
   try {
     while (read < limit) {
-      signal?.throwIfAborted();
+      if (signal?.aborted) throw new SoupError('SOUP_E_CANCELLED', `reading ${path} was interrupted`);
       const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, limit - read), read);
       if (bytesRead === 0) break;
       hash.update(buf.subarray(0, bytesRead));
       read += bytesRead;
     }
+  } catch (err) {
+    if (signal?.aborted && !(err instanceof SoupError))
+      throw new SoupError('SOUP_E_CANCELLED', `reading ${path} was interrupted`);
+    throw err;
   } finally {
     await fh.close();
   }
