@@ -1,7 +1,7 @@
 /**
  * The Install API client and an answer that breaks off mid-body (reset, or closed before its
  * Content-Length): a retryable SOUP_E_HTTP naming the request, like a refused connection — not an
- * undici error that fails the update step at once. Real sockets: a JSON server behind the faulty proxy.
+ * undici error that fails the update step at once (the bad-networks campaign found that failure). Real sockets: a JSON server behind the faulty proxy.
  */
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
@@ -53,16 +53,15 @@ describe('InstallApi: a body that breaks off', () => {
       expect(err).toBeInstanceOf(SoupError);
       expect((err as SoupError).code).toBe('SOUP_E_HTTP');
       expect((err as SoupError).retryable).toBe(true);
-      expect((err as SoupError).message).toMatch(
-        /^GET http:\/\/127\.0\.0\.1:\d+\/T\/controller\/v1\/gw: the answer broke off/,
-      );
+      expect((err as SoupError).message).toMatch(/127\.0\.0\.1:\d+\/T\/controller\/v1\/gw/);
+      expect((err as SoupError).message).not.toContain('\n');
       expect(await api.rootPoll()).toMatchObject({ config: { polling: { sleep: '00:00:01' } } });
     },
   );
 
-  it('truncated small document (getBytes): a retryable SOUP_E_HTTP', async () => {
+  it('truncated recipe file: a retryable SOUP_E_HTTP', async () => {
     proxy.inject({ kind: 'truncate', after: 10 });
-    const err = await api.getBytes(proxy.url('/T/controller/v1/gw/x'), 1 << 20).catch((e: unknown) => e);
+    const err = await api.recipeFile(proxy.url('/T/controller/v1/gw/x')).catch((e: unknown) => e);
     expect((err as SoupError).code).toBe('SOUP_E_HTTP');
     expect((err as SoupError).retryable).toBe(true);
   });

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { findOperatorFault } from '../../src/recipe/operators.js';
-import { type QueryKind, RsqlError, rsqlToMongo } from '../../src/recipe/rsql.js';
+import { parseRsql, type QueryKind, RsqlError, rsqlToMongo } from '../../src/recipe/rsql.js';
 import { bounded, expectCoded, fuzz } from './invariants.js';
 
 const ALPHABET = [
@@ -83,10 +83,18 @@ const validCount = fc
   .map(([op, n]) => `count${op}${n}`);
 
 describe('fuzz: RSQL', () => {
-  it('random token soup, both query kinds', async () => {
+  it('random token soup, both query kinds and the filter dialect', async () => {
     await fuzz(
       'rsql/soup',
-      fc.property(soup, kind, (parts, k) => check(parts.join(''), k)),
+      fc.property(soup, kind, (parts, k) => {
+        const query = parts.join('');
+        check(query, k);
+        // server-lite's list filters (`?q=`): same grammar, `or` allowed, dot-path selectors
+        bounded('rsql filter', () => {
+          const out = expectCoded(() => parseRsql(query, 'filter'));
+          if (out instanceof Error) expect(out).toBeInstanceOf(RsqlError);
+        });
+      }),
     );
   }, 600_000);
 
