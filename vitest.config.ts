@@ -8,6 +8,9 @@
  *   server-lite   server-lite over real HTTP on loopback and real SQLite files
  *   cli           the command line and deployment files (spawns `dist/`: build first)
  *   e2e           server-lite and the agent as separate processes (spawns `dist/`: build first)
+ *   fuzz          fast-check properties of the parsers, decoders and server-lite's handlers (FUZZ_RUNS)
+ *   campaigns     short seeded fault campaigns with the real processes (spawns `dist/`: build first);
+ *                 in full: `bash scripts/campaigns.sh`
  *   stock-client  SWUpdate's suricatta against server-lite (needs `swupdate`, `openssl`)
  *   console       the web console: its routes over HTTP, and Debian's chromium driven by playwright-core
  *                 against server-lite, the agent and simulated modules as processes (build first)
@@ -19,6 +22,8 @@ const projects: Record<string, string[]> = {
   'server-lite': ['test/server-lite/**/*.test.ts'],
   cli: ['test/cli/**/*.test.ts', 'test/deploy/**/*.test.ts'],
   e2e: ['test/e2e/**/*.test.ts'],
+  fuzz: ['test/fuzz/**/*.test.ts'],
+  campaigns: ['test/campaigns/**/*.test.ts'],
   'stock-client': ['test/stock-client/**/*.test.ts'],
   console: ['test/console/**/*.test.ts'],
 };

@@ -23,7 +23,7 @@ import { boundedAsync, fuzz } from './invariants.js';
 
 const CID = 'gw-fuzz-1';
 const TOKEN = 'token-of-gw-fuzz-1';
-const REQUEST_LIMIT_MS = 10_000;
+const REQUEST_LIMIT_MS = 30_000;
 const FIXTURE = /^\/rest\/v1\/(targets|systems|softwaremodules|distributionsets|recipes)\/(1|gw-fuzz-1)\/?$/;
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
