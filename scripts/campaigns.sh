@@ -5,6 +5,7 @@
 #   bash scripts/campaigns.sh                 all three campaigns in full
 #   bash scripts/campaigns.sh power-loss      one of: power-loss, bad-networks, bad-modules
 #   bash scripts/campaigns.sh fuzz            the fuzz targets at 100,000 cases each (FUZZ_RUNS)
+#   bash scripts/campaigns.sh table           the table of the last results, without running anything
 #
 # Run counts: POWER_LOSS_RUNS (default 200), BAD_NETWORKS_RUNS (100), BAD_MODULES_RUNS (39: each of
 # the 13 simulator faults 3 times). CAMPAIGN_SEED fixes the seed (printed either way), so a failing run
@@ -32,6 +33,12 @@ if [[ "${names[0]}" == "fuzz" ]]; then
   FUZZ_RUNS="${FUZZ_RUNS:-100000}" exec npx vitest run test/fuzz
 fi
 
+table_only=0
+if [[ "${names[0]}" == "table" ]]; then
+  table_only=1
+  names=("${ALL[@]}")
+fi
+
 for name in "${names[@]}"; do
   if ! runs_for "$name" >/dev/null; then
     echo "campaigns: unknown campaign '$name' (power-loss, bad-networks, bad-modules, fuzz)" >&2
@@ -39,22 +46,24 @@ for name in "${names[@]}"; do
   fi
 done
 
-echo "== build"
-npx tsc -p tsconfig.json
-
-export CAMPAIGN_SEED="${CAMPAIGN_SEED:-$((RANDOM * 32768 + RANDOM))}"
-echo "== CAMPAIGN_SEED=$CAMPAIGN_SEED"
-mkdir -p .tmp/campaigns
 status=0
-for name in "${names[@]}"; do
-  runs=$(runs_for "$name")
-  rm -f ".tmp/campaigns/$name.json"
-  echo "== $name: $runs runs"
-  # per-run lines stream as they finish; the table below is built from the results file
-  CAMPAIGN_RUNS="$runs" npx vitest run "test/campaigns/$name.test.ts" --reporter=default |
-    grep -E "$name run [0-9]+:" || true
-  [[ -f ".tmp/campaigns/$name.json" ]] || status=1
-done
+if [[ $table_only -eq 0 ]]; then
+  echo "== build"
+  npx tsc -p tsconfig.json
+
+  export CAMPAIGN_SEED="${CAMPAIGN_SEED:-$((RANDOM * 32768 + RANDOM))}"
+  echo "== CAMPAIGN_SEED=$CAMPAIGN_SEED"
+  mkdir -p .tmp/campaigns
+  for name in "${names[@]}"; do
+    runs=$(runs_for "$name")
+    rm -f ".tmp/campaigns/$name.json"
+    echo "== $name: $runs runs"
+    # per-run lines stream as they finish; the table below is built from the results file
+    CAMPAIGN_RUNS="$runs" npx vitest run "test/campaigns/$name.test.ts" --reporter=default |
+      grep -E "$name run [0-9]+:" || true
+    [[ -f ".tmp/campaigns/$name.json" ]] || status=1
+  done
+fi
 
 # shellcheck disable=SC2016 # JavaScript template literals, not shell expansions
 node -e '
