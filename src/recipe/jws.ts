@@ -1,6 +1,6 @@
 /**
  * Detached JWS over the exact recipe file bytes (`install-api.md`, "GET recipes/{recipeId}/signatures"),
- * with node-jose. Owner: recipe.
+ * with node-jose.
  *
  * Compact serialization with detached payload (RFC 7515 appendix F): `BASE64URL(header) ".." BASE64URL(sig)`;
  * the signing input is `BASE64URL(header) "." BASE64URL(payload bytes)`. ECDSA signatures are raw R‖S.

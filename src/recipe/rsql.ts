@@ -1,6 +1,5 @@
 /**
  * RSQL module match / count queries → MongoDB query documents (`recipe-file.md`, "RSQL → MongoDB").
- * Owner: recipe.
  *
  * A small recursive-descent parser for the restricted dialect (a library parser would accept `or`,
  * `,` and custom operators, and would not give the offsets we report):

@@ -19,11 +19,11 @@ import { StateStore } from '../../src/agent/store.js';
 import { createDummyHandler } from '../../src/handlers/dummy.js';
 import { createHandlerRegistry } from '../../src/handlers/registry.js';
 import type { Handler } from '../../src/handlers/types.js';
+import type { LocalModuleConfig } from '../../src/inventory/module-config.js';
 import { buildSystemReport } from '../../src/inventory/report.js';
 import { type Clock, ManualClock, systemClock } from '../../src/lib/clock.js';
 import { notBuilt, SoupError } from '../../src/lib/errors.js';
 import { silentLogger } from '../../src/lib/log.js';
-import type { LocalModuleConfig } from '../../src/lib/module-config.js';
 import { generateSigningKey, type Jwks, signDetached } from '../../src/recipe/jws.js';
 import { type FakeBackend, type ImageSpec, recipeFile, sha256, startFakeBackend } from './fake-backend.js';
 

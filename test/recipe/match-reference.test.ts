@@ -4,11 +4,11 @@
  * and the lazy reasons must not change any verdict or reason.
  */
 import { describe, expect, it } from 'vitest';
-import { prng } from '../../src/lib/prng.js';
 import { compileRecipe, type MatchDefinition, matchSystem } from '../../src/recipe/match.js';
 import { naturalCompare } from '../../src/recipe/natural.js';
 import { rsqlToMongo } from '../../src/recipe/rsql.js';
 import type { MongoQuery, ReportedModule } from '../../src/recipe/types.js';
+import { prng } from '../helpers/prng.js';
 
 const rng = (seed: number): (() => number) => prng(seed).next;
 

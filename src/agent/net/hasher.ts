@@ -1,5 +1,5 @@
 /**
- * SHA-256 over a stream, with a fixed pool of buffers, inline or in a worker thread. Owner: agent-net.
+ * SHA-256 over a stream, with a fixed pool of buffers, inline or in a worker thread.
  *
  * The caller takes a buffer (`acquire`), fills it, writes it to disk, then `submit`s it: its bytes are
  * hashed in submission order and the buffer returns to the pool. The pool is allocated once, so a download

@@ -1,4 +1,4 @@
-/** The URL for messages and logs: no query (it may carry a token), no user info. Owner: agent-net. */
+/** The URL for messages and logs: no query (it may carry a token), no user info. */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);

@@ -1,5 +1,5 @@
 /**
- * The agent's HTTP client: the parts of undici it uses, loaded without undici's index. Owner: agent-net.
+ * The agent's HTTP client: the parts of undici it uses, loaded without undici's index.
  *
  * Why not `import … from 'undici'`: the index loads every feature at once (fetch, WebSocket, EventSource,
  * the cache stores with their SQLite, mocks, HTTP/2, SOCKS): 18 MB of resident memory on top of a bare
