@@ -12,7 +12,7 @@ import type { InstallApi } from '../install-api.js';
 import type { Limits } from '../machine.js';
 import type { StateStore } from '../store.js';
 
-export interface EngineDeps {
+export interface RunnerDeps {
   config: AgentConfig;
   store: StateStore;
   api: InstallApi;
@@ -31,7 +31,7 @@ export interface EngineDeps {
   onFeedback?: () => void;
 }
 
-export interface StepEnv extends EngineDeps {
+export interface StepEnv extends RunnerDeps {
   ctx: ActionContext;
   signal: AbortSignal;
   /** Persists the context (same machine state) before returning. */
