@@ -218,4 +218,48 @@ describe('daemon', () => {
           ?.finished === 'success',
     );
   });
+
+  it('the system report goes out before the first poll: an action offered then starts on that poll', async () => {
+    const { b, key, config } = await gateway('soup-daemon-first-');
+    const bytes = randomBytes(1000);
+    const file = Buffer.from(
+      JSON.stringify(
+        recipeFile([
+          {
+            module: 'gateway',
+            match: { 'module-id': 'gw' },
+            type: 'rawfile',
+            version: '2.0.0',
+            bytes,
+            artifactId: '903',
+          },
+        ]),
+      ),
+    );
+    b.action = {
+      id: '17',
+      recipe: { id: '42', name: 'fleet-A', version: '2.1.0' },
+      file,
+      signatures: [await signDetached(file, key.privateJwk)],
+      artifacts: new Map([['903', bytes]]),
+    };
+    const stop = new AbortController();
+    const running = runDaemon({
+      config,
+      log: silentLogger(),
+      clock: systemClock,
+      agentVersion: '1.0.0',
+      signal: stop.signal,
+    });
+    stops.push(async () => {
+      stop.abort();
+      await running;
+    });
+    // polling every hour: only the first poll can have started it
+    await until('consent request', () => b.feedback.some((f) => f.phase === 'waiting-consent'));
+    const root = 'GET /T/controller/v1/gw';
+    expect(b.requests.slice(0, 2)).toEqual(['PUT /T/controller/v1/gw/systemReport', root]);
+    expect(b.requests.filter((r) => r === root)).toHaveLength(1);
+    expect(b.reports).toHaveLength(1);
+  });
 });

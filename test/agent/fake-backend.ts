@@ -94,6 +94,8 @@ export async function startFakeBackend(): Promise<FakeBackend> {
       if (state.wantReport) links.systemReport = { href: `${url}${BASE}/systemReport` };
       if (a !== undefined && !state.closed)
         links.systemUpdate = { href: `${url}${BASE}/systemUpdate/${a.id}` };
+      if (a !== undefined && state.cancelRequested)
+        links.cancelAction = { href: `${url}${BASE}/cancelAction/${a.id}` };
       return json(200, { config: { polling: { sleep: state.sleep } }, _links: links });
     }
     if (req.method === 'PUT' && path === `${BASE}/systemReport`) {

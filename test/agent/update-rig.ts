@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
@@ -23,10 +23,12 @@ const BASE = '/T/controller/v1/gw';
 export const BASE_PATH = BASE;
 let backend: FakeBackend | undefined;
 const stores: StateStore[] = [];
+const dirs: string[] = [];
 afterEach(async () => {
   for (const s of stores.splice(0)) s.close();
   await backend?.close();
   backend = undefined;
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
 export interface Rig {
@@ -60,7 +62,8 @@ export async function rig(
 ): Promise<Rig> {
   backend = await startFakeBackend();
   const b = backend;
-  const dir = mkdtempSync(join(tmpdir(), 'soup-engine-'));
+  const dir = mkdtempSync(join(tmpdir(), 'soup-runner-'));
+  dirs.push(dir);
   const target = join(dir, 'slot.img');
   writeFileSync(target, 'old image');
   const key = await generateSigningKey('oem-1');

@@ -8,6 +8,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PENDING_CONSENT } from '../../src/agent/steps/consent.js';
+import { performStep } from '../../src/agent/steps/perform.js';
+import { UpdateRunner } from '../../src/agent/update-runner.js';
 import { createDummyHandler } from '../../src/handlers/dummy.js';
 import type { Handler } from '../../src/handlers/types.js';
 import { ManualClock } from '../../src/lib/clock.js';
@@ -500,5 +502,33 @@ describe('update runner: failures, revert, roll forward, crash recovery', () => 
     const last = r.backend.ddi.feedback.at(-1);
     expect(last?.status).toMatchObject({ execution: 'closed', result: { finished: 'success' } });
     expect(r.backend.ddi.feedback.every((f) => f.feedbackId === undefined)).toBe(true);
+  });
+});
+
+describe('update runner: an event a step does not allow', () => {
+  it('fails the action with the reason at once: the step is not run again', async () => {
+    const r = await rig();
+    await r.publish([gatewayImage(randomBytes(1000))]);
+    const performed: string[] = [];
+    // fetching answers with an event only matching may give
+    const runner = new UpdateRunner(r.deps, async (state, env) => {
+      performed.push(state.step);
+      return state.step === 'fetching' ? { type: 'needs-consent' } : performStep(state, env);
+    });
+    r.start(runner);
+    expect(await runner.advance(new AbortController().signal)).toEqual({ finished: true });
+    expect(performed).toEqual(['fetching', 'reporting']);
+    const reason = 'fetching: event needs-consent is not allowed in this step';
+    expect(r.store.get('lastResult')).toMatchObject({
+      actionId: '17',
+      finished: 'failure',
+      details: [reason],
+    });
+    await r.flush();
+    expect(final(r.backend).status).toMatchObject({
+      execution: 'closed',
+      result: { finished: 'failure' },
+      details: [reason],
+    });
   });
 });
