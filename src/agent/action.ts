@@ -1,6 +1,6 @@
 /**
  * What the agent knows about the action in progress, persisted with the machine state (store.ts,
- * `current_action.context`). Everything the run loop needs after a restart is here or in files under
+ * `current_action.context`). Everything the update runner needs after a restart is here or in files under
  * `<dataDir>/actions/<actionId>/`; nothing lives only in memory.
  */
 import { SoupError } from '../lib/errors.js';

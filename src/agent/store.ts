@@ -1,6 +1,6 @@
 /**
  * The agent's durable state: one SQLite file in `dataDir` (WAL, synchronous FULL). Every write is one
- * transaction that is on disk when the call returns, so the run loop persists a step before starting it.
+ * transaction that is on disk when the call returns, so the update runner persists a step before starting it.
  *
  * Tables: `kv` (small facts: last poll, last report hash, installed recipe, last result, versions the
  * agent installed on local modules), `current_action` (the one action in progress: machine state and

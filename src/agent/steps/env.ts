@@ -1,4 +1,4 @@
-/** What every step of the run loop gets: the daemon's dependencies and the action's own files. */
+/** What every step of the update runner gets: the agent's services and the action's own files. */
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { HandlerRegistry } from '../../handlers/registry.js';
