@@ -1,7 +1,8 @@
 /**
- * A small SOUP Install API on 127.0.0.1 for the engine's integration tests (the real server-lite is used
- * by test/e2e/). It serves one system update action and records what the agent sends; feedback is
- * idempotent by feedbackId and a closed action answers 410, as install-api.md says.
+ * A small SOUP Install API on 127.0.0.1 for the agent's integration tests (update runner, poller,
+ * daemon; the real server-lite is used by test/e2e/). It serves one system update action (and its
+ * cancel, when `cancelRequested`) and records what the agent sends; feedback is idempotent by
+ * feedbackId and a closed action answers 410, as install-api.md says.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
