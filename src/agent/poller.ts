@@ -47,7 +47,13 @@ export class Poller {
     const { config, api, store, clock, log, runner } = this.deps;
     let polled = false;
     try {
-      await this.deps.sendReport(signal);
+      // a report the backend refuses must not keep the gateway from polling: it is tried again after
+      let reportFailed = false;
+      await this.deps.sendReport(signal).catch((err: unknown) => {
+        if (signal.aborted) throw err;
+        reportFailed = true;
+        log.debug({ err: oneLine(err) }, 'system report before the poll failed');
+      });
       const root = await api.rootPoll(signal);
       polled = true;
       store.atomically(() => {
@@ -61,7 +67,8 @@ export class Poller {
         config.polling.maxSleepMs,
       );
       const links = root._links ?? {};
-      if (links.systemReport !== undefined) await this.deps.sendReport(signal, true);
+      if (links.systemReport !== undefined || reportFailed)
+        await this.deps.sendReport(signal, links.systemReport !== undefined);
       await this.deps.deliver();
       if (links.cancelAction !== undefined) await this.deps.cancel.handle(links.cancelAction, signal);
       if (runner.current === undefined) {

@@ -35,6 +35,8 @@ export interface FakeBackend {
   action: FakeAction | undefined;
   closed: boolean;
   wantReport: boolean;
+  /** Answer system reports with 400 (a report this backend will not take). */
+  refuseReport: boolean;
   /** `config.polling.sleep` of the root poll. */
   sleep: string;
   reports: SystemReport[];
@@ -68,6 +70,7 @@ export async function startFakeBackend(): Promise<FakeBackend> {
     action: undefined,
     closed: false,
     wantReport: true,
+    refuseReport: false,
     sleep: '00:00:01',
     reports: [],
     feedback: [],
@@ -100,6 +103,7 @@ export async function startFakeBackend(): Promise<FakeBackend> {
       return json(200, { config: { polling: { sleep: state.sleep } }, _links: links });
     }
     if (req.method === 'PUT' && path === `${BASE}/systemReport`) {
+      if (state.refuseReport) return json(400, { errorCode: 'report.invalid', message: 'no' });
       state.reports.push(JSON.parse(await readBody(req)) as SystemReport);
       state.wantReport = false;
       return json(204);

@@ -125,6 +125,24 @@ describe('poller', () => {
     expect(b.reports).toHaveLength(2);
   });
 
+  it('a report the backend refuses does not stop the poll; the round fails as before and starts nothing', async () => {
+    const b = await backend();
+    b.refuseReport = true;
+    b.action = {
+      id: '17',
+      recipe: { id: '42', name: 'r', version: '1' },
+      file: Buffer.from('{}'),
+      signatures: [],
+      artifacts: new Map(),
+    };
+    const { poller, store, started } = await setup({ backend: b });
+    expect(await poller.poll(signal)).toBe(1_000);
+    expect(b.requests).toEqual([`PUT ${ROOT}/systemReport`, `GET ${ROOT}`, `PUT ${ROOT}/systemReport`]);
+    expect(store.get('backend.lastPollOk')).toBe(true);
+    expect(String(store.get('backend.lastError'))).toContain('400');
+    expect(started).toEqual([]);
+  });
+
   it('a cancel link goes to cancel handling', async () => {
     const b = await backend();
     b.action = {
