@@ -31,7 +31,7 @@ import { readStatus } from './status.js';
 import { type ConsentRequest, PENDING_CONSENT } from './steps/consent.js';
 import { StateStore } from './store.js';
 import { Wakeup } from './wakeup.js';
-import { Watchdog } from './watchdog.js';
+import { stepTimeoutFor, Watchdog } from './watchdog.js';
 
 export interface DaemonOptions {
   config: AgentConfig;
@@ -132,7 +132,9 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
             clock,
             log,
             stepInProgress: () => runner.stepInProgress,
-            ...(options.stepTimeoutMs === undefined ? {} : { stepTimeoutMs: options.stepTimeoutMs }),
+            stepTimeoutMs: ({ step }) =>
+              options.stepTimeoutMs?.[step] ??
+              stepTimeoutFor(step, runner.current?.ctx.scripts.length ?? 0, config.update.scriptTimeoutMs),
           }).run(signal);
 
     const cancel = new CancelHandler({

@@ -39,6 +39,15 @@ export const STEP_TIMEOUT_MS: Readonly<Record<Step, number>> = {
   reporting: 30 * MINUTE,
 };
 
+/**
+ * A step's timeout: STEP_TIMEOUT_MS, except that pre/postinstall get at least their scripts' own budget
+ * (they run one after the other, each within `update.scriptTimeoutMs`) and ten minutes more.
+ */
+export function stepTimeoutFor(step: Step, scripts: number, scriptTimeoutMs: number): number {
+  if (step !== 'preinstall' && step !== 'postinstall') return STEP_TIMEOUT_MS[step];
+  return Math.max(STEP_TIMEOUT_MS[step], scripts * scriptTimeoutMs + 10 * MINUTE);
+}
+
 export interface WatchdogOptions {
   notifier: Pick<SdNotifier, 'watchdog'>;
   /** systemd's interval (`WATCHDOG_USEC`): pings go at half of it. */
@@ -47,8 +56,8 @@ export interface WatchdogOptions {
   log: Logger;
   /** The update runner's step in progress. */
   stepInProgress: () => StepInProgress | undefined;
-  /** Per-step timeouts (tests pass short ones); STEP_TIMEOUT_MS by default. */
-  stepTimeoutMs?: Partial<Record<Step, number>>;
+  /** The timeout of the step in progress where it is not STEP_TIMEOUT_MS's (scripts, tests). */
+  stepTimeoutMs?: (running: StepInProgress) => number | undefined;
 }
 
 export class Watchdog {
@@ -60,7 +69,7 @@ export class Watchdog {
   stuck(): (StepInProgress & { timeoutMs: number }) | undefined {
     const running = this.options.stepInProgress();
     if (running === undefined) return undefined;
-    const timeoutMs = this.options.stepTimeoutMs?.[running.step] ?? STEP_TIMEOUT_MS[running.step];
+    const timeoutMs = this.options.stepTimeoutMs?.(running) ?? STEP_TIMEOUT_MS[running.step];
     return this.options.clock.now() - running.since > timeoutMs ? { ...running, timeoutMs } : undefined;
   }
 

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { Watchdog } from '../../src/agent/watchdog.js';
+import { STEP_TIMEOUT_MS, stepTimeoutFor, Watchdog } from '../../src/agent/watchdog.js';
 import { createRawfileHandler } from '../../src/handlers/rawfile.js';
 import type { Handler } from '../../src/handlers/types.js';
 import { ManualClock } from '../../src/lib/clock.js';
@@ -75,7 +75,7 @@ describe('watchdog', () => {
       clock,
       log: silentLogger(),
       stepInProgress: () => runner.stepInProgress,
-      stepTimeoutMs: { 'transfer-revertible': 60_000 },
+      stepTimeoutMs: ({ step }) => (step === 'transfer-revertible' ? 60_000 : undefined),
     });
     expect(runner.stepInProgress).toMatchObject({
       actionId: '17',
@@ -153,5 +153,11 @@ describe('watchdog', () => {
     expect(sleeps.slice(0, 3)).toEqual([5_000, 5_000, 5_000]);
     stop.abort();
     await running;
+  });
+
+  it("pre/postinstall get their scripts' budget when it exceeds the default; other steps their own", () => {
+    expect(stepTimeoutFor('transfer-forward', 9, 3_600_000)).toBe(STEP_TIMEOUT_MS['transfer-forward']);
+    expect(stepTimeoutFor('preinstall', 2, 300_000)).toBe(STEP_TIMEOUT_MS.preinstall);
+    expect(stepTimeoutFor('postinstall', 3, 3_600_000)).toBe(3 * 3_600_000 + 600_000);
   });
 });
