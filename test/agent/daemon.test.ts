@@ -3,7 +3,7 @@
  * offered action, `check` and `consent` through the control socket, status from the state file.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -18,9 +18,11 @@ import { type FakeBackend, recipeFile, startFakeBackend } from './fake-backend.j
 
 let backend: FakeBackend | undefined;
 const stops: (() => Promise<void>)[] = [];
+const dirs: string[] = [];
 afterEach(async () => {
   for (const s of stops.splice(0)) await s();
   await backend?.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
 async function until(what: string, predicate: () => boolean, timeoutMs = 20_000): Promise<void> {
@@ -40,6 +42,7 @@ async function gateway(prefix: string, extra: Record<string, unknown> = {}) {
   const b = backend;
   b.sleep = '01:00:00';
   const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(dir);
   const target = join(dir, 'slot.img');
   writeFileSync(target, 'old');
   const key = await generateSigningKey('k');
