@@ -12,7 +12,7 @@ import type { StateStore } from './store.js';
 import type { UpdateRunner } from './update-runner.js';
 
 export interface CancelDeps {
-  api: Pick<InstallApi, 'getJson'>;
+  api: Pick<InstallApi, 'cancelAction'>;
   runner: Pick<UpdateRunner, 'current' | 'requestCancel' | 'refuseCancelNow'>;
   store: Pick<StateStore, 'enqueue'>;
   clock: Clock;
@@ -29,7 +29,7 @@ export class CancelHandler {
 
   async handle(link: Link, signal: AbortSignal): Promise<void> {
     const { api, runner, store, clock, log } = this.deps;
-    const cancel = await api.getJson<{ id: string; cancelAction?: { stopId?: string } }>(link.href, signal);
+    const cancel = await api.cancelAction(link.href, signal);
     const stopId = String(cancel.cancelAction?.stopId ?? idOfLink(link));
     const current = runner.current;
     if (current !== undefined && current.ctx.actionId === stopId) {

@@ -62,11 +62,14 @@ export function createDispatcher(deps: DispatcherDeps): Dispatch {
   };
 
   /** Checked and started here, run by the daemon's loop. */
-  const install = async (bundle: string): Promise<CommandAnswer> => {
+  const install = async (bundle: string, allowDowngrade: boolean): Promise<CommandAnswer> => {
     const before = busy();
     if (before !== undefined) return before;
     try {
-      const manifest = await unpack(config, bundle);
+      const manifest = await unpack(config, bundle, {
+        installed: store.get('installedRecipe'),
+        allowDowngrade,
+      });
       if (store.isFinished(manifest.actionId))
         return { ok: false, error: `action ${manifest.actionId} was already installed here` };
       // an action may have started while the bundle was checked
@@ -100,7 +103,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatch {
         return { ok: true, report: await deps.inventory(deps.signal) };
       }
       case 'install':
-        return install(command.bundle);
+        return install(command.bundle, command.allowDowngrade === true);
       default: {
         const never: never = command;
         return never;

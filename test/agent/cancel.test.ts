@@ -29,9 +29,9 @@ function setup(running: string | undefined, answer: 'accepted' | 'refused') {
   const calls = { requested: [] as string[], refused: [] as string[], delivered: 0, fetched: 0 };
   const handler = new CancelHandler({
     api: {
-      getJson: async <T>() => {
+      cancelAction: async () => {
         calls.fetched++;
-        return { id: '5', cancelAction: { stopId: '17' } } as T;
+        return { id: '5', cancelAction: { stopId: '17' } };
       },
     },
     runner: {
