@@ -23,8 +23,8 @@ export const performStep: PerformStep = async (state, env) => {
     case 'fetching':
       await fetchAction(env);
       return { type: 'ok' };
-    // loaded when an update reaches them: they bring node-jose, the recipe schema (ajv) and mingo,
-    // ~25 MB of resident memory an idle agent does without (bench/idle.ts)
+    // loaded when an update reaches them: they bring the recipe schema (ajv) and mingo, resident memory
+    // an idle agent does without (bench/idle.ts)
     case 'verifying':
       return (await import('./verify.js')).verifyRecipe(env);
     case 'matching':
