@@ -13,7 +13,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oneLine } from '../../src/lib/errors.js';
-import { prng } from '../../src/lib/prng.js';
+import { prng } from '../helpers/prng.js';
 import { CAMPAIGN_SEED, campaignRuns, type RunOutcome, writeReport } from './report.js';
 import {
   BRAKE,

@@ -11,8 +11,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oneLine } from '../../src/lib/errors.js';
-import { prng } from '../../src/lib/prng.js';
 import { type Fault, FaultyProxy } from '../agent/net/faulty-proxy.js';
+import { prng } from '../helpers/prng.js';
 import { CAMPAIGN_SEED, campaignRuns, type RunOutcome, writeReport } from './report.js';
 import {
   checkInstalled,
