@@ -45,7 +45,7 @@ export interface StatusJson {
  * The daemon's pid, or null when none runs. A daemon this user may not reach, or one that does not
  * answer, is an error (SOUP_E_DAEMON_ACCESS, SOUP_E_DAEMON_SILENT): whether it runs is then unknown.
  */
-async function daemonPid(dataDir: string): Promise<number | null> {
+export async function daemonPid(dataDir: string): Promise<number | null> {
   try {
     const answer = await askDaemon(dataDir, { command: 'ping' }, 3000);
     if (answer.ok && Number.isInteger(answer.pid)) return Number(answer.pid);
