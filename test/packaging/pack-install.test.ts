@@ -53,8 +53,16 @@ beforeAll(() => {
   mkdirSync(out);
   const pack = run('npm', ['pack', '--json', '--pack-destination', out], { cwd: copy });
   expect(pack.status, pack.stderr).toBe(0);
-  const [info] = JSON.parse(pack.stdout) as { filename: string; files: { path: string }[] }[];
+  const [info] = JSON.parse(pack.stdout) as {
+    filename: string;
+    size: number;
+    unpackedSize: number;
+    files: { path: string }[];
+  }[];
   files = info!.files.map((f) => f.path);
+  log.push(
+    `packed ${info!.filename}: ${files.length} files, ${info!.size} bytes (${info!.unpackedSize} unpacked)`,
+  );
   const install = run('npm', [
     'install',
     '--global',
