@@ -47,8 +47,10 @@ describe('command documentation', () => {
     for (const command of commands) expect(doc, command).toMatch(new RegExp(`^\\| \`${command}[ \`]`, 'm'));
   });
 
-  it('no tracked file refers to shared/ (the specification outside the repository)', () => {
-    const r = spawnSync('git', ['grep', '-n', '-I', 'shared/', '--', '.', ':!package-lock.json'], {
+  it('no tracked file points to the specification folder outside the repository', () => {
+    // spelled in two parts so that this file does not match itself
+    const folder = ['shared', ''].join('/');
+    const r = spawnSync('git', ['grep', '-n', '-I', folder, '--', '.', ':!package-lock.json'], {
       cwd: root,
       encoding: 'utf8',
     });
