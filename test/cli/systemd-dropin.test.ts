@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildConfig } from '../../src/agent/config.js';
-import { dropinNeeds } from '../../src/cli/systemd-dropin.js';
+import { dropinNeeds, renderDropin } from '../../src/cli/systemd-dropin.js';
 import { demoModulesConfig } from '../../src/demo/system.js';
 import { cli } from './agent-fixture.js';
 
@@ -98,6 +98,67 @@ describe('systemd-dropin: what each configuration key asks for', () => {
     expect(lines({ dataDir: '/data/soup' })).toEqual(['ReadWritePaths=/data/soup']);
     expect(lines({ dataDir: '/tmp/soup' })).toEqual(['ReadWritePaths=/tmp/soup', 'PrivateTmp=no']);
     expect(lines({ dataDir: '/home/rig/soup' })).toEqual(['ReadWritePaths=/home/rig/soup', 'ProtectHome=no']);
+  });
+});
+
+describe('systemd-dropin: every kind of line is a valid unit setting', () => {
+  it('a configuration asking for all of them: the unit with its drop-in passes verify with no output', () => {
+    const config = buildConfig({
+      ...BASE,
+      dataDir: '/home/rig/soup',
+      modules: {
+        serial: [
+          { path: '/dev/ttyAMA0', baudRate: 115200, protocol: 'smp' },
+          { path: '/tmp/sim/display', baudRate: 115200, protocol: 'smp' },
+        ],
+        can: [{ bus: 'can0', bitrate: 500000, ecus: [] }],
+        local: [
+          { name: 'rootfs', handler: 'raw', target: '/dev/mmcblk0p3' },
+          { name: 'boot', handler: 'raw', target: '/dev/mtd2' },
+          { name: 'kernel', handler: 'rawfile', target: '/boot/firmware/kernel.img' },
+        ],
+      },
+    });
+    const units = join(work, 'all-units');
+    mkdirSync(join(units, 'soup-agent.service.d'), { recursive: true });
+    const unit = readFileSync(join(root, 'systemd/soup-agent.service'), 'utf8');
+    writeFileSync(
+      join(units, 'soup-agent.service'),
+      unit.replace('/usr/bin/soup-agent ', `${process.execPath} `),
+    );
+    const dropin = renderDropin(config, 'all.json');
+    expect(dropin.split('\n').filter((l) => l !== '' && !l.startsWith('#'))).toEqual([
+      '[Service]',
+      'ReadWritePaths=/home/rig/soup',
+      'DeviceAllow=/dev/ttyAMA0 rw',
+      'DeviceAllow=char-pts rw',
+      'RestrictAddressFamilies=AF_CAN',
+      'DeviceAllow=/dev/mmcblk0p3 rw',
+      'SupplementaryGroups=disk',
+      'DeviceAllow=/dev/mtd2 rw',
+      'User=root',
+      'ReadWritePaths=/boot/firmware',
+      'PrivateTmp=no',
+      'ProtectHome=no',
+    ]);
+    writeFileSync(join(units, 'soup-agent.service.d/config.conf'), dropin);
+    const verify = spawnSync('systemd-analyze', ['verify', join(units, 'soup-agent.service')], {
+      encoding: 'utf8',
+    });
+    expect(`${verify.stdout}${verify.stderr}`).toBe('');
+    const security = spawnSync(
+      'systemd-analyze',
+      ['security', '--offline=true', join(units, 'soup-agent.service')],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(security.stdout).toMatch(/User=\/DynamicUser=\s+Service runs as root user/);
+    // AF_CAN is added to the unit's allow list (exotic for systemd), which still keeps AF_PACKET out
+    expect(security.stdout).toMatch(/RestrictAddressFamilies=~…\s+Service may allocate exotic sockets/);
+    expect(security.stdout).toMatch(
+      /RestrictAddressFamilies=~AF_PACKET\s+Service cannot allocate packet sockets/,
+    );
   });
 });
 
