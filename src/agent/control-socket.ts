@@ -1,5 +1,5 @@
 /**
- * The local control socket (`agent.md`, "Local API"): a Unix socket `<dataDir>/agent.sock` through
+ * The local control socket (`docs/cli.md`, "Local API"): a Unix socket `<dataDir>/agent.sock` through
  * which the command line reaches the running daemon. One JSON request line, one JSON answer line.
  *
  *   {"command":"ping"}                               → {"ok":true,"pid":4242}

@@ -1,5 +1,5 @@
 /**
- * `soup-agent status` (`agent.md`, "status"): read from the state file, so it works whether or not the
+ * `soup-agent status` (`docs/cli.md`, "status --json"): read from the state file, so it works whether or not the
  * daemon runs; whether it runs is asked on its control socket.
  */
 import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
