@@ -15,7 +15,7 @@ import { SoupError } from '../lib/errors.js';
 import { parseRecipeFile } from '../recipe/schema.js';
 import type { RecipeFileArtifact, SystemReport } from '../recipe/types.js';
 import { artifactFileName, BUNDLE_FORMAT, type BundleManifest, recipeArtifacts } from './bundle/manifest.js';
-import { type InstallApi, idOfLink, type SystemUpdateAction } from './install-api.js';
+import { type InstallApi, idOfLink } from './install-api.js';
 import { downloadArtifact } from './net/download.js';
 
 export { BUNDLE_FORMAT, type BundleManifest } from './bundle/manifest.js';
@@ -46,11 +46,12 @@ export async function createBundle(options: CreateBundleOptions): Promise<Bundle
   const link = root._links?.systemUpdate;
   if (link === undefined)
     throw new SoupError('SOUP_E_NO_ACTION', `no system update is open for ${options.controllerId}`);
-  const action = await api.getJson<SystemUpdateAction>(link.href);
-  const fileHref = action._links?.recipeFile?.href ?? api.url(`recipes/${action.recipe.id}/file`);
-  const sigHref = action._links?.signatures?.href ?? api.url(`recipes/${action.recipe.id}/signatures`);
-  const bytes = await api.getBytes(fileHref, 4 * 1024 * 1024);
-  const signatures = await api.getJson<unknown>(sigHref);
+  const action = await api.systemUpdate(link.href);
+  const recipeId = encodeURIComponent(action.recipe.id);
+  const fileHref = action._links?.recipeFile?.href ?? api.url(`recipes/${recipeId}/file`);
+  const sigHref = action._links?.signatures?.href ?? api.url(`recipes/${recipeId}/signatures`);
+  const bytes = await api.recipeFile(fileHref);
+  const signatures = await api.signatures(sigHref);
   await mkdir(join(workDir, 'artifacts'), { recursive: true });
   await writeFile(join(workDir, 'recipe-file.json'), bytes);
   await writeFile(join(workDir, 'signatures.json'), JSON.stringify(signatures));

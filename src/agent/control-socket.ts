@@ -6,7 +6,7 @@
  *   {"command":"check"}                              → {"ok":true}            (poll now)
  *   {"command":"consent","decision":"accept","actionId":"17","by":"cli"} → {"ok":true} | {"ok":false,"error":"…"}
  *   {"command":"report"}                             → {"ok":true,"report":{…}}
- *   {"command":"install","bundle":"/path/file.tar"}     → {"ok":true,"actionId":"17"} (install started)
+ *   {"command":"install","bundle":"/path/file.tar","allowDowngrade":false} → {"ok":true,"actionId":"17"} (install started)
  */
 import { chmodSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
@@ -24,7 +24,7 @@ export type ControlRequest =
   | { command: 'check' }
   | { command: 'consent'; decision: 'accept' | 'deny'; actionId?: string; by: string }
   | { command: 'report' }
-  | { command: 'install'; bundle: string };
+  | { command: 'install'; bundle: string; allowDowngrade?: boolean };
 
 export type ControlAnswer = { ok: true; [key: string]: unknown } | { ok: false; error: string };
 
@@ -39,8 +39,13 @@ function parseRequest(line: string): ControlRequest | undefined {
       case 'report':
         return { command: value.command };
       case 'install': {
-        const b = (value as { bundle?: unknown }).bundle;
-        return typeof b === 'string' && b !== '' ? { command: 'install', bundle: b } : undefined;
+        const { bundle: b, allowDowngrade } = value as { bundle?: unknown; allowDowngrade?: unknown };
+        if (typeof b !== 'string' || b === '') return undefined;
+        return {
+          command: 'install',
+          bundle: b,
+          ...(allowDowngrade === true ? { allowDowngrade: true } : {}),
+        };
       }
       case 'consent': {
         const v = value as { decision?: unknown; actionId?: unknown; by?: unknown };

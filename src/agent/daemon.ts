@@ -170,7 +170,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     };
     const inProgress = () => runner.current;
     /** `install BUNDLE` (control socket, MQTT `command`): checked and started here, run by the loop. */
-    const installBundle = async (bundle: string): Promise<ControlAnswer> => {
+    const installBundle = async (bundle: string, allowDowngrade = false): Promise<ControlAnswer> => {
       if (runner.current !== undefined) {
         return {
           ok: false,
@@ -178,7 +178,10 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
         };
       }
       try {
-        const manifest = await unpackOffline(config, bundle);
+        const manifest = await unpackOffline(config, bundle, {
+          installed: store.get('installedRecipe'),
+          allowDowngrade,
+        });
         if (store.isFinished(manifest.actionId))
           return { ok: false, error: `action ${manifest.actionId} was already installed here` };
         // an action may have started while the bundle was checked
@@ -215,7 +218,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
           return { ok: true, report: await inventory(signal) };
         }
         case 'install':
-          return installBundle(request.bundle);
+          return installBundle(request.bundle, request.allowDowngrade === true);
         default: {
           const never: never = request;
           return never;
@@ -350,7 +353,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     await localApi?.close();
 
     async function handleCancel(link: Link): Promise<void> {
-      const cancel = await api.getJson<{ id: string; cancelAction?: { stopId?: string } }>(link.href, signal);
+      const cancel = await api.cancelAction(link.href, signal);
       const stopId = String(cancel.cancelAction?.stopId ?? idOfLink(link));
       const current = runner.current;
       if (current !== undefined && current.ctx.actionId === stopId) {

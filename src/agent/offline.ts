@@ -2,23 +2,36 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { pathSegment } from '../lib/path-segment.js';
 import type { Jwks } from '../recipe/jws.js';
 import type { BundleManifest } from './bundle.js';
 import type { AgentConfig } from './config.js';
 import type { StateStore } from './store.js';
 
 export function bundleDir(config: AgentConfig, actionId: string): string {
-  return join(config.dataDir, 'bundles', actionId.replace(/[^A-Za-z0-9._-]/g, '_'));
+  return join(config.dataDir, 'bundles', pathSegment(actionId, 'action id'));
+}
+
+export interface UnpackOptions {
+  /** The recipe installed here (`store.get('installedRecipe')`), for anti-rollback. */
+  installed?: { id: string; name: string; version: string } | undefined;
+  /** `install --allow-downgrade`: the operator accepts an older recipe. */
+  allowDowngrade?: boolean;
 }
 
 /**
- * Unpacks into a scratch folder and checks the bundle there before anything starts (bundle/open.ts:
- * entries, manifest and gateway, a signature trusted here, the recipe file's schema, every artifact's
- * size and SHA-256), then moves it into the action's bundle folder. A refused bundle (SOUP_E_BUNDLE, one
+ * Checks the bundle and unpacks it into a scratch folder (bundle/open.ts: index, manifest and gateway,
+ * a signature trusted here, the recipe file's schema, anti-rollback, free space — all before any
+ * artifact is extracted — then only the named artifacts, each its declared size and SHA-256), then
+ * moves it into the action's bundle folder. A refused bundle (SOUP_E_BUNDLE or SOUP_E_DOWNGRADE, one
  * line) leaves nothing behind and starts no action, so the action stays installable online or from a
  * good bundle.
  */
-export async function unpackOffline(config: AgentConfig, file: string): Promise<BundleManifest> {
+export async function unpackOffline(
+  config: AgentConfig,
+  file: string,
+  options: UnpackOptions = {},
+): Promise<BundleManifest> {
   const scratch = join(config.dataDir, 'bundles', `.unpack-${process.pid}-${randomUUID()}`);
   const trust = async (): Promise<Jwks> => JSON.parse(await readFile(config.trust.keys, 'utf8')) as Jwks;
   // loaded when a bundle arrives: it brings node-jose and the recipe schema
@@ -26,7 +39,12 @@ export async function unpackOffline(config: AgentConfig, file: string): Promise<
   const { manifest } = await openBundle(
     file,
     scratch,
-    { tenant: config.server.tenant, controllerId: config.server.controllerId },
+    {
+      tenant: config.server.tenant,
+      controllerId: config.server.controllerId,
+      installed: options.installed,
+      allowDowngrade: options.allowDowngrade === true,
+    },
     trust,
   );
   try {

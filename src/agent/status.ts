@@ -6,6 +6,7 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isSoupError, SoupError } from '../lib/errors.js';
+import { redactText, redactUrl } from '../lib/redact.js';
 import type { Phase, Progress } from '../recipe/status.js';
 import { UPDATE_STEPS } from '../recipe/status.js';
 import type { SystemReport } from '../recipe/types.js';
@@ -85,7 +86,7 @@ export async function readStatus(
   const status: StatusJson = {
     agent: { version: agentVersion, running: pid !== null, pid },
     backend: {
-      url: config.server.url,
+      url: redactUrl(config.server.url),
       tenant: config.server.tenant,
       controllerId: config.server.controllerId,
       lastPollAt: null,
@@ -106,7 +107,8 @@ export async function readStatus(
   try {
     status.backend.lastPollAt = store.get<string>('backend.lastPollAt') ?? null;
     status.backend.lastPollOk = store.get<boolean>('backend.lastPollOk') ?? null;
-    status.backend.lastError = store.get<string | null>('backend.lastError') ?? null;
+    const lastError = store.get<string | null>('backend.lastError') ?? null;
+    status.backend.lastError = lastError === null ? null : redactText(lastError);
     const report = store.get<SystemReport>('report.last');
     status.modules = (report?.modules ?? []).map((m) => ({
       id: m.id,

@@ -46,15 +46,21 @@ export function registerInstall(program: Command): void {
     program
       .command('install')
       .description('offline system update from a bundle')
-      .argument('<bundle>', 'bundle file (tar)'),
-  ).action(async (file: string, options: ConfigOption) => {
+      .argument('<bundle>', 'bundle file (tar)')
+      .option('--allow-downgrade', 'install a recipe older than the installed one of the same name'),
+  ).action(async (file: string, options: ConfigOption & { allowDowngrade?: boolean }) => {
+    const allowDowngrade = options.allowDowngrade === true;
     const config = agentConfig(options);
     const bundle = resolve(file);
     const print = printer();
     // through the daemon when it runs (it holds the ports)
     let actionId: string | undefined;
     try {
-      const answer = await askDaemon(config.dataDir, { command: 'install', bundle }, 120_000);
+      const answer = await askDaemon(
+        config.dataDir,
+        { command: 'install', bundle, ...(allowDowngrade ? { allowDowngrade } : {}) },
+        120_000,
+      );
       if (!answer.ok) throw new CliExit(1, `install: ${answer.error}`);
       actionId = String(answer.actionId);
     } catch (err) {
@@ -84,7 +90,10 @@ export function registerInstall(program: Command): void {
           1,
           `install: action ${running.actionId} is in progress (start the daemon to finish it)`,
         );
-      const manifest = await unpackOffline(config, bundle);
+      const manifest = await unpackOffline(config, bundle, {
+        installed: store.get('installedRecipe'),
+        allowDowngrade,
+      });
       if (store.isFinished(manifest.actionId))
         throw new CliExit(1, `install: action ${manifest.actionId} was already installed here`);
       const log = createLogger({ level: process.env.SOUP_LOG_LEVEL ?? 'warn' });

@@ -6,9 +6,11 @@
  *   postinstall  runs at step 11, after every module is committed
  *   shellscript  runs at both, with `$1` = `preinst` or `postinst` (as SWUpdate does)
  *
- * Environment: the agent's own plus `SOUP_PHASE`, `SOUP_ACTION_ID`, `SOUP_RECIPE_ID`, `SOUP_RECIPE_NAME`,
- * `SOUP_RECIPE_VERSION`, `SOUP_CONTROLLER_ID`, `SOUP_DATA_DIR`, `SOUP_SCRIPT`. A non-zero exit, a signal
- * or the timeout (the process is killed with SIGKILL) fails the step.
+ * Environment (`agent.md`, Handlers): exactly `PATH` (SCRIPT_PATH, a fixed safe value), `LANG=C.UTF-8`
+ * and the action's variables `SOUP_ACTION_ID`, `SOUP_RECIPE_ID`, `SOUP_RECIPE_VERSION`, `SOUP_PHASE`,
+ * `SOUP_DATA_DIR`, `SOUP_ARTIFACTS_DIR` — nothing of the agent's own environment (which may hold a
+ * token), never a credential. A non-zero exit, a signal or the timeout (the process is killed with
+ * SIGKILL) fails the step.
  */
 import { spawn } from 'node:child_process';
 import { SoupError } from '../lib/errors.js';
@@ -36,10 +38,37 @@ export function scriptArgs(type: ScriptType, phase: 'preinstall' | 'postinstall'
   }
 }
 
+/** `PATH` of every script: the system's binaries, nothing the agent's environment brings. */
+export const SCRIPT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** The action's variables a script gets (`agent.md`). */
+export interface ScriptVariables {
+  SOUP_ACTION_ID: string;
+  SOUP_RECIPE_ID: string;
+  SOUP_RECIPE_VERSION: string;
+  SOUP_PHASE: 'preinstall' | 'postinstall';
+  SOUP_DATA_DIR: string;
+  SOUP_ARTIFACTS_DIR: string;
+}
+
+/** A script's whole environment: PATH, LANG and the action's variables, nothing else. */
+export function scriptEnvironment(vars: ScriptVariables): Record<string, string> {
+  return {
+    PATH: SCRIPT_PATH,
+    LANG: 'C.UTF-8',
+    SOUP_ACTION_ID: vars.SOUP_ACTION_ID,
+    SOUP_RECIPE_ID: vars.SOUP_RECIPE_ID,
+    SOUP_RECIPE_VERSION: vars.SOUP_RECIPE_VERSION,
+    SOUP_PHASE: vars.SOUP_PHASE,
+    SOUP_DATA_DIR: vars.SOUP_DATA_DIR,
+    SOUP_ARTIFACTS_DIR: vars.SOUP_ARTIFACTS_DIR,
+  };
+}
+
 export interface ScriptRun {
   path: string;
   args: string[];
-  env: Record<string, string>;
+  env: ScriptVariables;
   timeoutMs: number;
   signal?: AbortSignal;
   /** Receives each line the script prints (stdout and stderr). */
@@ -50,7 +79,7 @@ export interface ScriptRun {
 export function runScript(run: ScriptRun): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn('/bin/sh', [run.path, ...run.args], {
-      env: { ...process.env, ...run.env },
+      env: scriptEnvironment(run.env),
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: run.timeoutMs,
       killSignal: 'SIGKILL',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RAWFILE_SUFFIX } from '../../src/handlers/rawfile.js';
 import { configuredHandler, createHandlerRegistry } from '../../src/handlers/registry.js';
-import { runScript, scriptArgs } from '../../src/handlers/scripts.js';
+import { runScript, SCRIPT_PATH, type ScriptVariables, scriptArgs } from '../../src/handlers/scripts.js';
 import type { HandlerContext, HandlerJob } from '../../src/handlers/types.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { isSoupError, notBuilt } from '../../src/lib/errors.js';
@@ -154,7 +154,57 @@ describe('dummy handler and registry', () => {
   });
 });
 
+function vars(over: Partial<ScriptVariables> = {}): ScriptVariables {
+  return {
+    SOUP_ACTION_ID: '1',
+    SOUP_RECIPE_ID: '2',
+    SOUP_RECIPE_VERSION: '1.0',
+    SOUP_PHASE: 'preinstall',
+    SOUP_DATA_DIR: '/tmp',
+    SOUP_ARTIFACTS_DIR: '/tmp',
+    ...over,
+  };
+}
+
 describe('script handlers', () => {
+  it('a script that dumps its environment finds PATH, LANG and the action variables only, no token', async () => {
+    const dir = tmp();
+    const script = join(dir, 'dump.sh');
+    const out = join(dir, 'env.txt');
+    writeFileSync(script, `env > ${out}\n`);
+    const saved = { ...process.env };
+    process.env.SOUP_AGENT_TARGET_TOKEN = 'tt-secret-4711';
+    process.env.SOUP_AGENT_CONFIG = '/etc/soup-agent/config.json';
+    process.env.HOME = '/root';
+    try {
+      await runScript({ path: script, args: [], env: vars({ SOUP_ACTION_ID: '17' }), timeoutMs: 10_000 });
+    } finally {
+      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+      Object.assign(process.env, saved);
+    }
+    const text = readFileSync(out, 'utf8');
+    expect(text).not.toContain('tt-secret-4711');
+    const names = text
+      .trim()
+      .split('\n')
+      .map((l) => l.slice(0, l.indexOf('=')))
+      // what /bin/sh itself sets for the commands it runs
+      .filter((n) => !['PWD', 'OLDPWD', 'SHLVL', '_'].includes(n))
+      .sort();
+    expect(names).toEqual([
+      'LANG',
+      'PATH',
+      'SOUP_ACTION_ID',
+      'SOUP_ARTIFACTS_DIR',
+      'SOUP_DATA_DIR',
+      'SOUP_PHASE',
+      'SOUP_RECIPE_ID',
+      'SOUP_RECIPE_VERSION',
+    ]);
+    expect(text).toContain(`PATH=${SCRIPT_PATH}\n`);
+    expect(text).toContain('SOUP_ACTION_ID=17\n');
+  });
+
   it('run with /bin/sh and SOUP_* environment; argument per type and phase', async () => {
     const dir = tmp();
     const script = join(dir, 'pre.sh');
@@ -163,7 +213,7 @@ describe('script handlers', () => {
     await runScript({
       path: script,
       args: scriptArgs('shellscript', 'postinstall') ?? [],
-      env: { SOUP_PHASE: 'postinstall', SOUP_ACTION_ID: '17' },
+      env: vars({ SOUP_PHASE: 'postinstall', SOUP_ACTION_ID: '17' }),
       timeoutMs: 10_000,
     });
     expect(readFileSync(out, 'utf8').trim()).toBe('postinstall 17 postinst');
@@ -175,7 +225,7 @@ describe('script handlers', () => {
     const dir = tmp();
     const script = join(dir, 'fail.sh');
     writeFileSync(script, 'exit 7\n');
-    await expect(runScript({ path: script, args: [], env: {}, timeoutMs: 10_000 })).rejects.toThrow(
+    await expect(runScript({ path: script, args: [], env: vars(), timeoutMs: 10_000 })).rejects.toThrow(
       /exited with code 7/,
     );
   });
@@ -184,7 +234,7 @@ describe('script handlers', () => {
     const dir = tmp();
     const script = join(dir, 'slow.sh');
     writeFileSync(script, 'sleep 30\n');
-    await expect(runScript({ path: script, args: [], env: {}, timeoutMs: 300 })).rejects.toThrow(
+    await expect(runScript({ path: script, args: [], env: vars(), timeoutMs: 300 })).rejects.toThrow(
       /timed out after 300 ms/,
     );
   });

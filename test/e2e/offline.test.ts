@@ -236,4 +236,76 @@ describe('e2e offline: bundle create → install without network → feedback ex
     expect(out).toMatch(/installed: action \d+ success/);
     expect(sha256(e.installed())).toBe(sha256(v4));
   }, 120_000);
+
+  it('anti-rollback: an older recipe is refused with one line and the gateway untouched, unless --allow-downgrade', async () => {
+    const installedBefore = e.installed();
+    const before = e.status(offline);
+    const dataDir = (JSON.parse(readFileSync(offline, 'utf8')) as { dataDir: string }).dataDir;
+    const bundlesBefore = readdirSync(join(dataDir, 'bundles'));
+    expect(before).toMatchObject({ installedRecipe: { version: '4.0.0' } });
+    // the v4 bundle made older: recipe version 3.9.9 (signed again with the trusted key), a new action id
+    const work = join(e.dir, 'older');
+    mkdirSync(work, { recursive: true });
+    await tar.x({ file: join(e.dir, 'v4.tar'), cwd: work });
+    const recipeFile = JSON.parse(readFileSync(join(work, 'recipe-file.json'), 'utf8')) as {
+      software: { version: string };
+    };
+    recipeFile.software.version = '3.9.9';
+    writeFileSync(join(work, 'recipe-file.json'), JSON.stringify(recipeFile));
+    const signed = cli([
+      'sign',
+      '--key',
+      join(e.dir, 'keys', 'trusted', 'oem-e2e.private.jwk.json'),
+      '--kid',
+      'oem-e2e',
+      join(work, 'recipe-file.json'),
+    ]);
+    expect(signed.status, signed.stderr).toBe(0);
+    writeFileSync(
+      join(work, 'signatures.json'),
+      JSON.stringify({ signatures: [{ id: '1', format: 'jws', value: signed.stdout.trim() }] }),
+    );
+    const manifest = JSON.parse(readFileSync(join(work, 'bundle.json'), 'utf8')) as {
+      actionId: string;
+      recipe: { version: string };
+    };
+    manifest.actionId = '99999';
+    manifest.recipe.version = '3.9.9';
+    writeFileSync(join(work, 'bundle.json'), JSON.stringify(manifest));
+    const older = join(e.dir, 'older.tar');
+    await tar.c({ file: older, cwd: work, portable: true }, [
+      'bundle.json',
+      'recipe-file.json',
+      'signatures.json',
+      ...readdirSync(join(work, 'artifacts')).map((a) => `artifacts/${a}`),
+    ]);
+
+    let r = cli(['install', older, '-c', offline]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr.trim()).toBe(
+      'soup-agent: bundle: recipe e2e-fleet 3.9.9 is older than the installed 4.0.0; nothing was changed (install --allow-downgrade to install it anyway)',
+    );
+    expect(e.installed().equals(installedBefore)).toBe(true);
+    expect(e.status(offline)).toEqual(before);
+    expect(readdirSync(join(dataDir, 'bundles'))).toEqual(bundlesBefore);
+
+    // the same through the running daemon (control socket): refused, then allowed
+    const daemon = e.startAgent(offline);
+    const deadline = Date.now() + 20_000;
+    while (!(e.status(offline).agent as { running: boolean }).running && Date.now() < deadline)
+      await new Promise((res) => setTimeout(res, 200));
+    r = cli(['install', older, '-c', offline]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/install: bundle: recipe e2e-fleet 3\.9\.9 is older than the installed 4\.0\.0/);
+    expect(e.installed().equals(installedBefore)).toBe(true);
+    expect(e.status(offline)).toMatchObject({ installedRecipe: before.installedRecipe, update: null });
+
+    r = cli(['install', older, '--allow-downgrade', '-c', offline]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/installed: action 99999 success/);
+    expect(e.status(offline)).toMatchObject({ installedRecipe: { version: '3.9.9' } });
+    await daemon.stop();
+  }, 120_000);
 });

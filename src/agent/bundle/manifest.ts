@@ -4,12 +4,13 @@
  *   bundle.json        {format: "soup-bundle/1", tenant, controllerId, actionId, recipe: {id, name, version}, createdAt}
  *   recipe-file.json   the exact signed bytes of the recipe file
  *   signatures.json    {signatures: [{id?, format: "jws", value}]} as the Install API serves them
- *   artifacts/<id>     every artifact the recipe file names, by its id (`/` and other unsafe characters → `_`)
+ *   artifacts/<id>     every artifact the recipe file names, by its id's path segment (lib/path-segment.ts)
  *
  * Nothing else is allowed in a bundle; entries are plain files only (no links, no absolute or `..` paths).
  */
 import { Ajv } from 'ajv';
 import { SoupError } from '../../lib/errors.js';
+import { decodePathSegment, pathSegment } from '../../lib/path-segment.js';
 import type { RecipeFile, RecipeFileArtifact } from '../../recipe/types.js';
 
 export const BUNDLE_FORMAT = 'soup-bundle/1';
@@ -57,9 +58,9 @@ export function checkManifest(value: unknown): BundleManifest {
   return value;
 }
 
-/** The file name an artifact has under `artifacts/` (and in an action's directory). */
+/** The file name an artifact has under `artifacts/` (and in an action's directory): its id's path segment. */
 export function artifactFileName(id: string): string {
-  return id.replace(/[^A-Za-z0-9._-]/g, '_');
+  return pathSegment(id, 'artifact id');
 }
 
 /** Every artifact the recipe file names (images and their sets, scripts, release notes, licenses), once. */
@@ -77,6 +78,6 @@ export function recipeArtifacts(file: RecipeFile): RecipeFileArtifact[] {
 /** True for the entry names a bundle may hold. */
 export function allowedEntry(path: string): boolean {
   if (path === MANIFEST_ENTRY || path === RECIPE_ENTRY || path === SIGNATURES_ENTRY) return true;
-  const m = /^artifacts\/([A-Za-z0-9._-]+)$/.exec(path);
-  return m !== null && m[1] !== '.' && m[1] !== '..';
+  const m = /^artifacts\/([^/]+)$/.exec(path);
+  return m?.[1] !== undefined && decodePathSegment(m[1]) !== undefined;
 }

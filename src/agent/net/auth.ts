@@ -11,7 +11,11 @@ import { readFileSync } from 'node:fs';
 import type { Dispatcher } from 'undici';
 import { type Clock, systemClock } from '../../lib/clock.js';
 import { SoupError } from '../../lib/errors.js';
+import { redactText, redactUrl } from './redact.js';
 import { Agent, request } from './undici.js';
+
+/** Largest token endpoint answer read (a JSON document: `install-api.md`'s 1 MiB). */
+const MAX_TOKEN_ANSWER = 1024 * 1024;
 
 export interface TlsFiles {
   cert?: string;
@@ -168,6 +172,7 @@ class OAuth2Auth implements AuthProvider {
       form.set('client_id', clientId);
       form.set('client_secret', clientSecret);
     }
+    const where = redactUrl(tokenUrl);
     const started = this.clock.now();
     const timeoutMs = this.options.timeoutMs ?? 30_000;
     let res: Dispatcher.ResponseData;
@@ -181,18 +186,14 @@ class OAuth2Auth implements AuthProvider {
         ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
       });
     } catch (err) {
-      throw new SoupError(
-        'SOUP_E_AUTH',
-        `oauth2: token endpoint ${tokenUrl} unreachable: ${errorText(err)}`,
-        {
-          retryable: true,
-          cause: err,
-        },
-      );
+      throw new SoupError('SOUP_E_AUTH', `oauth2: token endpoint ${where} unreachable: ${errorText(err)}`, {
+        retryable: true,
+        cause: err,
+      });
     }
-    const text = await res.body.text();
+    const text = await readToken(res.body, where);
     if (res.statusCode !== 200) {
-      throw new SoupError('SOUP_E_AUTH', `oauth2: token endpoint ${tokenUrl} answered ${res.statusCode}`, {
+      throw new SoupError('SOUP_E_AUTH', `oauth2: token endpoint ${where} answered ${res.statusCode}`, {
         retryable: res.statusCode >= 500 || res.statusCode === 429,
         detail: { status: res.statusCode },
       });
@@ -201,10 +202,7 @@ class OAuth2Auth implements AuthProvider {
     try {
       body = JSON.parse(text);
     } catch {
-      throw new SoupError(
-        'SOUP_E_AUTH',
-        `oauth2: token endpoint ${tokenUrl} answered a body that is not JSON`,
-      );
+      throw new SoupError('SOUP_E_AUTH', `oauth2: token endpoint ${where} answered a body that is not JSON`);
     }
     const {
       access_token: value,
@@ -212,7 +210,7 @@ class OAuth2Auth implements AuthProvider {
       token_type: type,
     } = (body ?? {}) as Record<string, unknown>;
     if (typeof value !== 'string' || value === '') {
-      throw new SoupError('SOUP_E_AUTH', `oauth2: token endpoint ${tokenUrl} answered no access_token`);
+      throw new SoupError('SOUP_E_AUTH', `oauth2: token endpoint ${where} answered no access_token`);
     }
     if (type !== undefined && (typeof type !== 'string' || type.toLowerCase() !== 'bearer')) {
       throw new SoupError('SOUP_E_AUTH', `oauth2: token_type ${JSON.stringify(type)} is not Bearer`);
@@ -227,7 +225,28 @@ class OAuth2Auth implements AuthProvider {
 function errorText(err: unknown): string {
   if (err instanceof Error) {
     const code = (err as NodeJS.ErrnoException).code;
-    return code ? `${code}` : (err.message.split('\n')[0] ?? err.name);
+    return code ? `${code}` : redactText(err.message);
   }
-  return String(err);
+  return redactText(String(err));
+}
+
+/** The token endpoint's answer, at most MAX_TOKEN_ANSWER bytes (a longer one is cut off, the connection dropped). */
+async function readToken(body: Dispatcher.ResponseData['body'], where: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_TOKEN_ANSWER) {
+      body.destroy();
+      throw new SoupError(
+        'SOUP_E_AUTH',
+        `oauth2: token endpoint ${where} answered more than ${MAX_TOKEN_ANSWER} bytes`,
+        {
+          retryable: true,
+        },
+      );
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }

@@ -1,9 +1,2 @@
-/** The URL for messages and logs: no query (it may carry a token), no user info. Owner: agent-net. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.origin}${u.pathname}`;
-  } catch {
-    return '<invalid url>';
-  }
-}
+/** URLs and foreign text for messages, logs and `status`: the project's one redaction (lib/redact.ts). */
+export { redactSecrets, redactText, redactUrl } from '../../lib/redact.js';

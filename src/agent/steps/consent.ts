@@ -9,7 +9,6 @@
  * Window: a SOUP action acts on `nextStartAt` and `duration` only; a DDI deployment on
  * `maintenanceWindow: available|unavailable` (re-read from the server while unavailable).
  */
-import type { DdiDeploymentBase, SystemUpdateAction } from '../install-api.js';
 import type { UpdateEvent } from '../machine.js';
 import { downloadOffers } from './download.js';
 import type { StepEnv } from './env.js';
@@ -80,8 +79,8 @@ export async function waitForWindow(env: StepEnv, pollMs: number): Promise<Waiti
   if (window === undefined) return { type: 'ok' };
   if (ctx.kind === 'ddi') {
     if (window.available !== false) return { type: 'ok' };
-    const base = await env.api.getJson<DdiDeploymentBase>(ctx.href, env.signal);
-    const available = base.deployment.maintenanceWindow !== 'unavailable';
+    const base = await env.api.ddiAction(ctx.href, env.signal);
+    const available = (base.deployment ?? base.confirmation)?.maintenanceWindow !== 'unavailable';
     ctx.maintenanceWindow = { available };
     env.save();
     return available ? { type: 'ok' } : { type: 'wait', ms: pollMs };
@@ -96,7 +95,7 @@ export async function waitForWindow(env: StepEnv, pollMs: number): Promise<Waiti
     return { type: 'wait', ms: Math.min(start - now, pollMs) };
   }
   // the window we know has passed: the server's action carries the next one
-  const action = await env.api.getJson<SystemUpdateAction>(ctx.href, env.signal);
+  const action = await env.api.systemUpdate(ctx.href, env.signal);
   const mw = action.maintenanceWindow;
   const durationMs = parseDuration(mw?.duration);
   ctx.maintenanceWindow =

@@ -20,11 +20,26 @@ async function complete(a: ArtifactRef): Promise<boolean> {
   }
 }
 
-export async function downloadAll(env: StepEnv, refs: ArtifactRef[]): Promise<void> {
-  const seen = new Set<string>();
+/**
+ * The refs to fetch, one per file: the same artifact named twice (an image shared by modules) is fetched
+ * once; two different artifacts on the same path are an error (SOUP_E_PATH), never a skipped download.
+ */
+export function distinctFiles(refs: ArtifactRef[]): ArtifactRef[] {
+  const byPath = new Map<string, ArtifactRef>();
   for (const a of refs) {
-    if (seen.has(a.path)) continue;
-    seen.add(a.path);
+    const seen = byPath.get(a.path);
+    if (seen === undefined) byPath.set(a.path, a);
+    else if (seen.id !== a.id || seen.sha256 !== a.sha256 || seen.size !== a.size)
+      throw new SoupError(
+        'SOUP_E_PATH',
+        `artifacts ${JSON.stringify(seen.id)} and ${JSON.stringify(a.id)} (${a.filename}) would share the file ${a.path}`,
+      );
+  }
+  return [...byPath.values()];
+}
+
+export async function downloadAll(env: StepEnv, refs: ArtifactRef[]): Promise<void> {
+  for (const a of distinctFiles(refs)) {
     if (await complete(a)) continue;
     await mkdir(dirname(a.path), { recursive: true });
     if (env.ctx.offline !== undefined) {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { HandlerRegistry } from '../../handlers/registry.js';
 import type { Clock } from '../../lib/clock.js';
+import { pathSegment } from '../../lib/path-segment.js';
 import type { LinkProvider } from '../../protocols/buses/types.js';
 import type { Jwks } from '../../recipe/jws.js';
 import type { SystemReport } from '../../recipe/types.js';
@@ -39,5 +40,5 @@ export interface StepEnv extends EngineDeps {
 }
 
 export function actionDir(dataDir: string, actionId: string): string {
-  return join(dataDir, 'actions', actionId.replace(/[^A-Za-z0-9._-]/g, '_'));
+  return join(dataDir, 'actions', pathSegment(actionId, 'action id'));
 }

@@ -6,12 +6,11 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SoupError } from '../../lib/errors.js';
 import type { BundleManifest } from '../bundle.js';
-import type { DdiDeploymentBase, SystemUpdateAction } from '../install-api.js';
+import type { DdiDeploymentBase } from '../install-api.js';
 import { actionDir, type StepEnv } from './env.js';
 
 export const RECIPE_FILE = 'recipe-file.json';
 export const SIGNATURES_FILE = 'signatures.json';
-const MAX_RECIPE_BYTES = 4 * 1024 * 1024;
 
 /** `HH:MM:SS` → ms. */
 export function parseDuration(value: string | undefined): number | undefined {
@@ -37,15 +36,11 @@ export async function fetchAction(env: StepEnv): Promise<void> {
     return;
   }
   if (ctx.kind === 'ddi') {
-    const answer = await api.getJson<DdiDeploymentBase & { confirmation?: DdiDeploymentBase['deployment'] }>(
-      ctx.href,
-      signal,
-    );
+    const answer = await api.ddiAction(ctx.href, signal);
     // confirmationBase/{id} carries the deployment under `confirmation`
     const deployment = answer.deployment ?? answer.confirmation;
-    if (deployment === undefined || !Array.isArray(deployment.chunks)) {
-      throw new SoupError('SOUP_E_HTTP', `GET ${ctx.href}: the answer has no deployment chunks`);
-    }
+    if (deployment === undefined)
+      throw new SoupError('SOUP_E_HTTP_DOCUMENT', 'the DDI action has no deployment');
     const base: DdiDeploymentBase = { id: answer.id, deployment };
     await writeFile(join(dir, 'deployment.json'), JSON.stringify(base));
     ctx.handling = {
@@ -59,18 +54,13 @@ export async function fetchAction(env: StepEnv): Promise<void> {
     env.save();
     return;
   }
-  const action = await api.getJson<SystemUpdateAction>(ctx.href, signal);
+  const action = await api.systemUpdate(ctx.href, signal);
   const links = action._links ?? {};
-  const fileHref = links.recipeFile?.href ?? api.url(`recipes/${action.recipe.id}/file`);
-  const sigHref = links.signatures?.href ?? api.url(`recipes/${action.recipe.id}/signatures`);
-  const bytes = await api.getBytes(fileHref, MAX_RECIPE_BYTES, signal);
-  const signatures = await api.getJson<{ signatures?: { format?: string; value?: string }[] }>(
-    sigHref,
-    signal,
-  );
-  if (!Array.isArray(signatures?.signatures)) {
-    throw new SoupError('SOUP_E_HTTP', `GET ${sigHref}: the answer has no "signatures" list`);
-  }
+  const recipeId = encodeURIComponent(action.recipe.id);
+  const fileHref = links.recipeFile?.href ?? api.url(`recipes/${recipeId}/file`);
+  const sigHref = links.signatures?.href ?? api.url(`recipes/${recipeId}/signatures`);
+  const bytes = await api.recipeFile(fileHref, signal);
+  const signatures = await api.signatures(sigHref, signal);
   await writeFile(join(dir, RECIPE_FILE), bytes);
   await writeFile(join(dir, SIGNATURES_FILE), JSON.stringify(signatures));
   ctx.recipe = { id: action.recipe.id, name: action.recipe.name, version: action.recipe.version };

@@ -11,6 +11,7 @@ import { isScriptType } from '../../handlers/scripts.js';
 import type { Handler } from '../../handlers/types.js';
 import { findModule } from '../../inventory/modules.js';
 import { oneLine } from '../../lib/errors.js';
+import { pathSegments } from '../../lib/path-segment.js';
 import { compileRecipe, definitionsOf, matchSystem } from '../../recipe/match.js';
 import type { RecipeFileArtifact, ReportedModule } from '../../recipe/types.js';
 import type { ArtifactRef, PlannedModule } from '../action.js';
@@ -31,11 +32,7 @@ function refOf(env: StepEnv, a: RecipeFileArtifact): ArtifactRef {
       env.ctx.offline === undefined
         ? env.api.url(`artifacts/${encodeURIComponent(a.id)}`)
         : join(env.ctx.offline.bundleDir, 'artifacts', artifactFile(a.id)),
-    path: join(
-      actionDir(env.config.dataDir, env.ctx.actionId),
-      'artifacts',
-      a.id.replace(/[^A-Za-z0-9._-]/g, '_'),
-    ),
+    path: join(actionDir(env.config.dataDir, env.ctx.actionId), 'artifacts', artifactFile(a.id)),
   };
 }
 
@@ -168,6 +165,12 @@ function ddiRef(env: StepEnv, part: string, a: DdiArtifact): ArtifactRef | strin
   const href = a._links?.['download-http']?.href ?? a._links?.download?.href;
   if (href === undefined) return `chunk ${part}: artifact ${a.filename} has no download link`;
   if (a.hashes.sha256 === undefined) return `chunk ${part}: artifact ${a.filename} has no SHA-256`;
+  let file: string;
+  try {
+    file = pathSegments([part, a.filename], 'DDI artifact');
+  } catch (err) {
+    return `chunk ${part}: ${oneLine(err)}`;
+  }
   return {
     id: `${part}/${a.filename}`,
     filename: a.filename,
@@ -175,11 +178,7 @@ function ddiRef(env: StepEnv, part: string, a: DdiArtifact): ArtifactRef | strin
     size: a.size,
     sha256: a.hashes.sha256,
     url: href,
-    path: join(
-      actionDir(env.config.dataDir, env.ctx.actionId),
-      'artifacts',
-      `${part}_${a.filename}`.replace(/[^A-Za-z0-9._-]/g, '_'),
-    ),
+    path: join(actionDir(env.config.dataDir, env.ctx.actionId), 'artifacts', file),
   };
 }
 

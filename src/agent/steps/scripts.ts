@@ -1,5 +1,6 @@
 /** Steps 7 and 11: preinstall / postinstall scripts of the recipe (`software.scripts`), in file order. */
 
+import { dirname } from 'node:path';
 import type { ScriptType } from '../../handlers/scripts.js';
 import { runScript, scriptArgs } from '../../handlers/scripts.js';
 import type { StepEnv } from './env.js';
@@ -20,11 +21,9 @@ export async function runScripts(env: StepEnv, phase: 'preinstall' | 'postinstal
         SOUP_PHASE: phase,
         SOUP_ACTION_ID: ctx.actionId,
         SOUP_RECIPE_ID: ctx.recipe?.id ?? '',
-        SOUP_RECIPE_NAME: ctx.recipe?.name ?? '',
         SOUP_RECIPE_VERSION: ctx.recipe?.version ?? '',
-        SOUP_CONTROLLER_ID: config.server.controllerId,
         SOUP_DATA_DIR: config.dataDir,
-        SOUP_SCRIPT: script.filename,
+        SOUP_ARTIFACTS_DIR: dirname(script.path),
       },
       onOutput: (line) => log.info({ line }, 'script output'),
     });

@@ -6,6 +6,7 @@
  * Shapes as in hawkBit's DDI documentation (fixtures in the contract); feedback and configData answer 200.
  */
 import { join } from 'node:path';
+import { pathSegment } from '../../lib/path-segment.js';
 import type { Ctx } from '../app.js';
 import { authenticateGateway } from '../auth/install-auth.js';
 import { type ActionRow, findAction } from '../domain/actions.js';
@@ -155,7 +156,7 @@ async function downloadArtifact(ctx: Ctx): Promise<void> {
   }
   if (!exact) throw notFound('artifact.notFound', `artifact ${name} does not exist`);
   await serveFile(ctx.req, ctx.res, {
-    path: join(ctx.app.artifactDir, String(exact.id)),
+    path: join(ctx.app.artifactDir, pathSegment(String(exact.id), 'artifact id')),
     size: exact.size,
     etag: `"${exact.sha1}"`,
     filename: exact.filename,

@@ -4,6 +4,7 @@
  * recipe visible to this gateway, ETag = quoted SHA-256). Only recipes visible to the gateway's scope.
  */
 import { join } from 'node:path';
+import { pathSegment } from '../../lib/path-segment.js';
 import type { Ctx } from '../app.js';
 import { authenticateGateway } from '../auth/install-auth.js';
 import { visibleTo } from '../domain/lifecycle.js';
@@ -37,7 +38,7 @@ async function artifact(ctx: Ctx): Promise<void> {
   if (!a?.stored || !recipes.some((r) => visibleTo(r.lifecycle, t.scope)))
     throw notFound('artifact.notFound', `artifact ${raw} does not exist`);
   await serveFile(ctx.req, ctx.res, {
-    path: join(ctx.app.artifactDir, String(a.id)),
+    path: join(ctx.app.artifactDir, pathSegment(String(a.id), 'artifact id')),
     size: a.size,
     etag: `"${a.sha256}"`,
     filename: a.filename,

@@ -6,6 +6,7 @@
 import { renameSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathSegment } from '../../lib/path-segment.js';
 import { type Ctx, mgmtUrl } from '../app.js';
 import { requireRole } from '../auth/basic.js';
 import { receiveUpload } from '../domain/artifact-upload.js';
@@ -49,7 +50,7 @@ export function moduleArtifacts(ctx: Ctx, moduleId: number): ArtifactRow[] {
 }
 
 export function artifactPath(ctx: Ctx, id: number): string {
-  return join(ctx.app.artifactDir, String(id));
+  return join(ctx.app.artifactDir, pathSegment(String(id), 'artifact id'));
 }
 
 function loadArtifact(ctx: Ctx): ArtifactRow {

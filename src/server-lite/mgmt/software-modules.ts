@@ -5,6 +5,7 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathSegment } from '../../lib/path-segment.js';
 import { type Ctx, mgmtUrl } from '../app.js';
 import { requireRole } from '../auth/basic.js';
 import { readJson } from '../http/body.js';
@@ -235,7 +236,8 @@ export const softwareModuleRoutes: Route[] = [
         ).run(user.name, ctx.app.clock.now(), row.id);
       } else db.prepare('DELETE FROM software_modules WHERE id = ?').run(row.id);
     })();
-    for (const id of artifacts) rmSync(join(ctx.app.artifactDir, String(id)), { force: true });
+    for (const id of artifacts)
+      rmSync(join(ctx.app.artifactDir, pathSegment(String(id), 'artifact id')), { force: true });
     sendEmpty(ctx.res, 204);
   }),
   get('/rest/v1/softwaremodules/:id/metadata', (ctx) => {
