@@ -1,6 +1,7 @@
 /** Shared helpers of the download benchmarks: artifact files, the server process, timing. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 
@@ -58,20 +59,14 @@ export function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
-export interface ServerLiteProcess {
-  url: string;
-  stop(): Promise<void>;
-}
-
-/** Starts server-lite (`_server-lite.js`) in its own process. */
-export async function startServerLiteProcess(dataDir: string, password: string): Promise<ServerLiteProcess> {
-  const { first, child } = await startHelper<{ url: string }>('./_server-lite.js', [dataDir, password]);
-  return {
-    url: first.url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+/**
+ * The node options the systemd unit starts the agent with (`Environment=NODE_OPTIONS=…` in
+ * `systemd/soup-agent.service`): the benchmarks measure the agent as deployed. SOUP_BENCH_NODE_OPTIONS
+ * replaces them, to measure what an option brings.
+ */
+export function agentNodeOptions(): string {
+  const override = process.env.SOUP_BENCH_NODE_OPTIONS;
+  if (override !== undefined) return override;
+  const unit = readFileSync(new URL('../../systemd/soup-agent.service', import.meta.url), 'utf8');
+  return /^Environment=NODE_OPTIONS=(.*)$/m.exec(unit)?.[1]?.trim() ?? '';
 }

@@ -1,20 +1,24 @@
 /**
  * Benchmark: peak RSS of a child process downloading a 64 MiB and a 1 GiB artifact with
  * `downloadArtifact` (target ≤ 90 MB each, growth < 5 MB between the two: memory does not grow with the
- * artifact), against the peak RSS of a bare `node -e` process measured in the same run.
+ * artifact), against the peak RSS of a bare `node -e` process measured in the same run, both with the
+ * node options of the systemd unit. The function alone: `update-rss.ts` measures the whole agent process.
  * The server (node:http static files with Range) runs in a process of its own.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeArtifact, startServerProcess } from './_bench-util.js';
+import { agentNodeOptions, makeArtifact, startServerProcess } from './_bench-util.js';
 
 const MiB = 1024 * 1024;
 const SIZES = [64 * MiB, 1024 * MiB];
 
 function childRssMB(args: string[]): number {
-  const out = execFileSync(process.execPath, args, { encoding: 'utf8' });
+  const out = execFileSync(process.execPath, args, {
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: agentNodeOptions() },
+  });
   return (JSON.parse(out.trim()) as { maxRssKiB: number }).maxRssKiB / 1024;
 }
 
@@ -49,13 +53,8 @@ async function main(): Promise<void> {
       '-e',
       `await import(${JSON.stringify(moduleUrl)}); process.stdout.write(JSON.stringify({maxRssKiB: process.resourceUsage().maxRSS}))`,
     ]);
-    const fullUndici = childRssMB([
-      '-e',
-      "require('undici'); process.stdout.write(JSON.stringify({maxRssKiB: process.resourceUsage().maxRSS}))",
-    ]);
     console.log(
-      `context: bare node ${baseline.toFixed(1)} MB; node with the download module loaded ${loaded.toFixed(1)} MB ` +
-        `(undici's parts, src/agent/net/undici.ts); node with undici's whole index loaded ${fullUndici.toFixed(1)} MB`,
+      `context: bare node ${baseline.toFixed(1)} MB; node with the download module (undici's index) loaded ${loaded.toFixed(1)} MB`,
     );
     const line = (label: string, mb: number) =>
       console.log(

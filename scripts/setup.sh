@@ -40,3 +40,4 @@ fi
 
 echo "setup: building"
 npx tsc -p tsconfig.json
+bash scripts/build-console.sh

@@ -3,24 +3,36 @@
  * Hashing lives here, not in each handler (STYLE 7). Nothing holds a whole image in memory.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { open, rename, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { SoupError } from '../lib/errors.js';
 
 const CHUNK = 1 << 16;
+const HASH_CHUNK = 1 << 18;
 
-/** SHA-256 (hex) of the first `length` bytes of `path` (all of it when omitted). */
+/** SHA-256 (hex) of the first `length` bytes of `path` (all of it when omitted); SOUP_E_CANCELLED on abort. */
 export async function sha256OfFile(path: string, length?: number, signal?: AbortSignal): Promise<string> {
   const hash = createHash('sha256');
-  const stream = createReadStream(
-    path,
-    length === undefined ? { signal } : { start: 0, end: length - 1, signal },
-  );
+  const limit = length ?? Number.POSITIVE_INFINITY;
+  // one buffer for the whole file: a fresh buffer per read (a read stream) is garbage the young
+  // generation frees only when it next fills, and a fast re-read of an image piles them up as resident memory
+  const buf = Buffer.allocUnsafeSlow(HASH_CHUNK);
   let read = 0;
-  for await (const chunk of stream) {
-    hash.update(chunk as Buffer);
-    read += (chunk as Buffer).length;
+  const fh = await open(path, 'r');
+  try {
+    while (read < limit) {
+      if (signal?.aborted) throw new SoupError('SOUP_E_CANCELLED', `reading ${path} was interrupted`);
+      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, limit - read), read);
+      if (bytesRead === 0) break;
+      hash.update(buf.subarray(0, bytesRead));
+      read += bytesRead;
+    }
+  } catch (err) {
+    if (signal?.aborted && !(err instanceof SoupError))
+      throw new SoupError('SOUP_E_CANCELLED', `reading ${path} was interrupted`);
+    throw err;
+  } finally {
+    await fh.close();
   }
   if (length !== undefined && read !== length) {
     throw new SoupError('SOUP_E_IO', `${path}: holds ${read} bytes, expected ${length}`);

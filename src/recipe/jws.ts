@@ -1,6 +1,8 @@
 /**
- * Detached JWS over the exact recipe file bytes (`install-api.md`, "GET recipes/{recipeId}/signatures"),
- * with node-jose. Owner: recipe.
+ * Detached JWS over the exact recipe file bytes (`install-api.md`, "GET recipes/{recipeId}/signatures").
+ * Owner: recipe. Verification (the agent) uses node:crypto; signing and key generation (the `sign` and
+ * `keygen` commands) use node-jose, loaded only by them: node-jose with node-forge costs a running agent
+ * about 20 MiB of resident memory (docs/footprint.md).
  *
  * Compact serialization with detached payload (RFC 7515 appendix F): `BASE64URL(header) ".." BASE64URL(sig)`;
  * the signing input is `BASE64URL(header) "." BASE64URL(payload bytes)`. ECDSA signatures are raw R‖S.
@@ -13,8 +15,13 @@
  *   (`jwk`, `jku`, `x5c`, `x5u`) are never used (only public members of the trusted JWK are imported);
  * - `crit` or `b64: false` makes a signature invalid.
  */
-import jose from 'node-jose';
+import { constants, createPublicKey, type JsonWebKey, type KeyObject, verify } from 'node:crypto';
+import type jose from 'node-jose';
 import { SoupError } from '../lib/errors.js';
+
+async function loadJose(): Promise<typeof jose> {
+  return (await import('node-jose')).default;
+}
 
 export const ALLOWED_ALGS = ['ES256', 'ES384', 'RS256', 'PS256'] as const;
 export type SigningAlg = (typeof ALLOWED_ALGS)[number];
@@ -100,6 +107,7 @@ export async function generateSigningKey(
   if (!isAllowedAlg(alg))
     throw signatureError(`alg ${String(alg)} is not allowed (${ALLOWED_ALGS.join(', ')})`);
   const props = { kid, alg, use: 'sig' };
+  const jose = await loadJose();
   const key =
     alg === 'ES256' || alg === 'ES384'
       ? await jose.JWK.createKey('EC', alg === 'ES256' ? 'P-256' : 'P-384', props)
@@ -111,6 +119,7 @@ export async function generateSigningKey(
 }
 
 async function importSigningKey(key: Record<string, unknown> | string): Promise<jose.JWK.Key> {
+  const jose = await loadJose();
   try {
     return typeof key === 'string' ? await jose.JWK.asKey(key, 'pem') : await jose.JWK.asKey(key, 'json');
   } catch (err) {
@@ -135,6 +144,7 @@ export async function signDetached(
   const ownKid = typeof key === 'object' && typeof key.kid === 'string' ? key.kid : undefined;
   const useKid = kid ?? ownKid;
   if (!useKid) throw signatureError('signing key has no kid: give one');
+  const jose = await loadJose();
   const compact = (await jose.JWS.createSign({ format: 'compact', fields: { alg, kid: useKid } }, jwk)
     .update(Buffer.from(payload))
     .final()) as unknown as string;
@@ -191,21 +201,49 @@ async function verifyWith(
   if (trusted.kty === 'oct') return 'trusted key is symmetric';
   const mismatch = keyMismatch(header.alg, trusted);
   if (mismatch) return mismatch;
-  let key: jose.JWK.Key;
+  let key: KeyObject;
   try {
-    key = await jose.JWK.asKey(publicMembers(trusted), 'json');
+    key = createPublicKey({ key: publicMembers(trusted) as JsonWebKey, format: 'jwk' });
   } catch (err) {
     return `trusted key is not a usable JWK: ${(err as Error).message}`;
   }
   const [encodedHeader, , signature] = compact.split('.');
-  const attached = `${encodedHeader}.${Buffer.from(payload).toString('base64url')}.${signature}`;
+  const input = Buffer.from(`${encodedHeader}.${Buffer.from(payload).toString('base64url')}`);
   try {
-    await jose.JWS.createVerify(key, { algorithms: [header.alg], allowEmbeddedKey: false }).verify(attached, {
-      allowEmbeddedKey: false,
-    });
-    return null;
+    return verify(
+      HASH[header.alg],
+      input,
+      verifyKey(header.alg, key),
+      Buffer.from(signature ?? '', 'base64url'),
+    )
+      ? null
+      : 'does not verify';
   } catch {
     return 'does not verify';
+  }
+}
+
+const HASH: Record<SigningAlg, string> = {
+  ES256: 'sha256',
+  ES384: 'sha384',
+  RS256: 'sha256',
+  PS256: 'sha256',
+};
+
+/** The key with the signature scheme of `alg` (RFC 7518 §3): ECDSA as raw R‖S, PSS with a 32-byte salt. */
+function verifyKey(alg: SigningAlg, key: KeyObject) {
+  switch (alg) {
+    case 'ES256':
+    case 'ES384':
+      return { key, dsaEncoding: 'ieee-p1363' as const };
+    case 'PS256':
+      return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 };
+    case 'RS256':
+      return { key, padding: constants.RSA_PKCS1_PADDING };
+    default: {
+      const never: never = alg;
+      return never;
+    }
   }
 }
 

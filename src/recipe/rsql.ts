@@ -1,26 +1,38 @@
 /**
  * RSQL module match / count queries → MongoDB query documents (`recipe-file.md`, "RSQL → MongoDB").
- * Owner: recipe.
  *
  * A small recursive-descent parser for the restricted dialect (a library parser would accept `or`,
  * `,` and custom operators, and would not give the offsets we report):
  *
- *   query      := ws conjunction ws EOF
- *   conjunction:= term ( ws (';' | 'and') ws term )*         -- 'and' lower case only
- *   term       := '(' ws conjunction ws ')' | comparison      -- groups in match queries only
+ *   query      := ws disjunction ws EOF
+ *   disjunction:= conjunction ( ws (',' | 'or') ws conjunction )*  -- filters only
+ *   conjunction:= term ( ws (';' | 'and') ws term )*         -- 'and' / 'or' lower case only
+ *   term       := '(' ws disjunction ws ')' | comparison      -- groups in match queries and filters
  *   comparison := selector operator argument                  -- no whitespace inside
- *   selector   := 'attributes.' name  (match)  |  'count' (count)
+ *   selector   := 'attributes.' name (match) | 'count' (count) | path (filter: [A-Za-z0-9_-]+ joined by '.')
  *   operator   := '==' | '!=' | '=lt=' | '<' | '=le=' | '<=' | '=ge=' | '>=' | '=gt=' | '>' | '=in=' | '=out='
  *   argument   := value | '(' ws value ( ws ',' ws value )* ws ')'   -- the list for =in= / =out= only
  *   value      := unreserved+ | "'" chars "'" | '"' chars '"'       -- backslash escapes in quotes
  *
- * `unreserved` is anything but whitespace and `"'();,=!~<>`; `*` is a literal character.
- * Every error carries the 0-based offset (UTF-16 code units) of the fault.
+ * `unreserved` is anything but whitespace and `"'();,=!~<>`; `*` is a literal character here (filters
+ * give it a meaning when they evaluate). Every error carries the 0-based offset (UTF-16 code units) of
+ * the fault. Groups nest at most MAX_GROUP_DEPTH deep (the parser recurses per group: a hostile query
+ * must not overflow the stack); one pass, no backtracking.
+ *
+ * This is the project's one RSQL parser: the same grammar, in a third dialect (`filter`: `or` allowed,
+ * selectors are dot paths), parses server-lite's list filters (`?q=`, `parseRsql(q, 'filter')`, evaluated
+ * with mingo in `server-lite/http/filter.ts`).
  */
 import { SoupError } from '../lib/errors.js';
 import type { MongoQuery } from './types.js';
 
 export type QueryKind = 'match' | 'count';
+
+/** `match`/`count`: recipe queries (restricted); `filter`: Management API list filters. */
+export type RsqlDialect = QueryKind | 'filter';
+
+/** Deepest nesting of `(` groups a query may have (the parser recurses per group: no stack overflow). */
+export const MAX_GROUP_DEPTH = 32;
 
 /** A query that does not parse: `position` is the 0-based character offset of the fault. */
 export class RsqlError extends SoupError {
@@ -34,7 +46,13 @@ export class RsqlError extends SoupError {
 
 export const ATTRIBUTE_PREFIX = 'attributes.';
 
-type ComparisonOp = '$eq' | '$ne' | '$lt' | '$lte' | '$gt' | '$gte' | '$in' | '$nin';
+export type ComparisonOp = '$eq' | '$ne' | '$lt' | '$lte' | '$gt' | '$gte' | '$in' | '$nin';
+
+/** A parsed query. `field` is the attribute name (match), `count`, or the dot path (filter). */
+export type RsqlNode =
+  | { and: RsqlNode[] }
+  | { or: RsqlNode[] }
+  | { field: string; op: ComparisonOp; values: string[]; position: number };
 
 const NAMED_OPERATORS: Record<string, ComparisonOp> = {
   lt: '$lt',
@@ -59,16 +77,17 @@ function isUnreserved(c: string): boolean {
 
 class Parser {
   private pos = 0;
+  private depth = 0;
 
   constructor(
     private readonly src: string,
-    private readonly kind: QueryKind,
+    private readonly kind: RsqlDialect,
   ) {}
 
-  parse(): MongoQuery {
+  parse(): RsqlNode {
     this.skipSpace();
     if (this.atEnd()) this.fail('empty query');
-    const query = this.kind === 'count' ? this.comparison() : this.conjunction(false);
+    const query = this.kind === 'count' ? this.comparison() : this.disjunction(false);
     this.skipSpace();
     if (!this.atEnd()) {
       if (this.kind === 'count' && this.atJoin()) this.fail('a count query is a single comparison');
@@ -77,11 +96,23 @@ class Parser {
     return query;
   }
 
-  private conjunction(inGroup: boolean): MongoQuery {
+  private disjunction(inGroup: boolean): RsqlNode {
+    const terms = [this.conjunction(inGroup)];
+    while (this.kind === 'filter' && this.atOr()) {
+      this.pos += this.peek() === ',' ? 1 : 2;
+      this.skipSpace();
+      if (this.atEnd()) this.fail('expected a comparison');
+      terms.push(this.conjunction(inGroup));
+    }
+    return terms.length === 1 ? terms[0]! : { or: terms };
+  }
+
+  private conjunction(inGroup: boolean): RsqlNode {
     const terms = [this.term()];
     for (;;) {
       this.skipSpace();
       if (this.atEnd() || (inGroup && this.peek() === ')')) break;
+      if (this.kind === 'filter' && this.atOr()) break;
       if (this.peek() === ';') {
         this.pos++;
       } else if (this.wordAt() === 'and') {
@@ -93,21 +124,23 @@ class Parser {
       if (this.atEnd()) this.fail('expected a comparison');
       terms.push(this.term());
     }
-    return terms.length === 1 ? terms[0]! : { $and: terms };
+    return terms.length === 1 ? terms[0]! : { and: terms };
   }
 
-  private term(): MongoQuery {
+  private term(): RsqlNode {
     if (this.peek() !== '(') return this.comparison();
     const open = this.pos++;
+    if (++this.depth > MAX_GROUP_DEPTH) this.fail(`groups nested deeper than ${MAX_GROUP_DEPTH}`, open);
     this.skipSpace();
-    const inner = this.conjunction(true);
+    const inner = this.disjunction(true);
     this.skipSpace();
     if (this.peek() !== ')') this.fail("unclosed '('", open);
     this.pos++;
+    this.depth--;
     return inner;
   }
 
-  private comparison(): MongoQuery {
+  private comparison(): RsqlNode {
     const start = this.pos;
     const selector = this.unreserved();
     if (selector === '') this.fail('expected a selector', start);
@@ -122,14 +155,14 @@ class Parser {
       if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(Number(value))) {
         this.fail(`count value '${value}' is not a non-negative integer`, valueStart);
       }
-      return { count: { [op]: Number(value) } };
+      return { field, op, values: [value], position: start };
     }
-    if (op === '$in' || op === '$nin') return { [field]: { [op]: this.list() } };
-    const value = this.value();
-    return op === '$eq' ? { [field]: value } : { [field]: { [op]: value } };
+    const values = op === '$in' || op === '$nin' ? this.list() : [this.value()];
+    return { field, op, values, position: start };
   }
 
   private field(selector: string, start: number): string {
+    if (this.kind === 'filter') return filterPath(selector, start);
     if (this.kind === 'count') {
       if (selector !== 'count') this.fail(`count query selector must be 'count', not '${selector}'`, start);
       return selector;
@@ -238,6 +271,10 @@ class Parser {
     return this.peek() === ';' || this.wordAt() === 'and';
   }
 
+  private atOr(): boolean {
+    return this.peek() === ',' || this.wordAt() === 'or';
+  }
+
   /** The run of letters at the cursor (not consumed). */
   private wordAt(): string {
     const m = /[A-Za-z]+/y;
@@ -268,6 +305,42 @@ class Parser {
   }
 }
 
+const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** A filter selector: dot-separated segments of `[A-Za-z0-9_-]`, none of them an object internal. */
+function filterPath(selector: string, start: number): string {
+  let segmentStart = 0;
+  for (let i = 0; i <= selector.length; i++) {
+    const c = selector[i];
+    if (c === undefined || c === '.') {
+      const segment = selector.slice(segmentStart, i);
+      if (segment === '') throw new RsqlError(`empty segment in selector '${selector}'`, start + i);
+      if (FORBIDDEN_SEGMENTS.has(segment))
+        throw new RsqlError(`selector segment '${segment}' is not allowed`, start + segmentStart);
+      segmentStart = i + 1;
+      continue;
+    }
+    const ok =
+      (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c === '_' || c === '-';
+    if (!ok) throw new RsqlError(`character '${c}' is not allowed in a selector`, start + i);
+  }
+  return selector;
+}
+
+/** Parses a query of any dialect into its tree. Throws RsqlError. */
+export function parseRsql(query: string, dialect: RsqlDialect): RsqlNode {
+  return new Parser(query, dialect).parse();
+}
+
+function toMongo(node: RsqlNode, kind: QueryKind): MongoQuery {
+  if ('and' in node) return { $and: node.and.map((n) => toMongo(n, kind)) };
+  if ('or' in node) throw new RsqlError("',' (or) composition is not supported", 0);
+  const { field, op, values } = node;
+  if (kind === 'count') return { count: { [op]: Number(values[0]) } };
+  if (op === '$in' || op === '$nin') return { [field]: { [op]: values } };
+  return op === '$eq' ? { [field]: values[0] } : { [field]: { [op]: values[0] } };
+}
+
 /**
  * `match`: `attributes.module-id==4711 and attributes.hwVersion=in=(1.7,1.8)` →
  * `{"$and":[{"module-id":"4711"},{"hwVersion":{"$in":["1.7","1.8"]}}]}`.
@@ -275,5 +348,5 @@ class Parser {
  * Throws RsqlError.
  */
 export function rsqlToMongo(query: string, kind: QueryKind): MongoQuery {
-  return new Parser(query, kind).parse();
+  return toMongo(parseRsql(query, kind), kind);
 }

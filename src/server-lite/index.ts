@@ -15,6 +15,7 @@ import type { Jwks } from '../recipe/jws.js';
 import type { App } from './app.js';
 import { RateLimiter } from './auth/rate-limit.js';
 import { type ConfigInput, checkConfig, isLoopback, type ServerLiteConfig } from './config.js';
+import { observeWrites } from './console/changes.js';
 import { PollRecorder } from './domain/poll-recorder.js';
 import { createListener } from './http/server.js';
 import { ALL_ROUTES } from './routes.js';
@@ -93,7 +94,7 @@ export async function startServerLite(
     rateLimiter: new RateLimiter(clock, config.rateLimit),
     polls: new PollRecorder(db),
   };
-  const listener = createListener(app, ALL_ROUTES);
+  const listener = observeWrites(app, createListener(app, ALL_ROUTES));
   let server: Server;
   if (config.tls) {
     const tls = config.tls;

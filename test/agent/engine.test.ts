@@ -4,7 +4,7 @@
  * the run loop inside a step and starting a new runner on the same state file.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -30,10 +30,12 @@ import { type FakeBackend, type ImageSpec, recipeFile, sha256, startFakeBackend 
 const BASE = '/T/controller/v1/gw';
 let backend: FakeBackend | undefined;
 const stores: StateStore[] = [];
+const dirs: string[] = [];
 afterEach(async () => {
   for (const s of stores.splice(0)) s.close();
   await backend?.close();
   backend = undefined;
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
 interface Rig {
@@ -68,6 +70,7 @@ async function rig(
   backend = await startFakeBackend();
   const b = backend;
   const dir = mkdtempSync(join(tmpdir(), 'soup-engine-'));
+  dirs.push(dir);
   const target = join(dir, 'slot.img');
   writeFileSync(target, 'old image');
   const key = await generateSigningKey('oem-1');
@@ -523,6 +526,65 @@ describe('update engine: failures, revert, roll forward, crash recovery', () => 
       expect(r.backend.feedback.length).toBeGreaterThan(before);
       expect(final(r.backend).status.result.finished).toBe('success');
       expect(readFileSync(target).equals(bytes)).toBe(true);
+      const ids = r.backend.feedback.map((f) => f.feedbackId);
+      expect(new Set(ids).size).toBe(ids.length);
+    });
+  }
+
+  // Restarting in verifying or matching starts the checks again from fetching: the feedback of every
+  // step entered again must carry the id it had before the restart, so the server records each
+  // (step, attempt) once. Distinct ids alone would also hold for ids made up anew.
+  for (const crashIn of ['verifying', 'matching'] as const) {
+    it(`a crash in ${crashIn}: after the restart every step and attempt is reported once, under its first id`, async () => {
+      const bytes = randomBytes(20_000);
+      // the reference: the same action on a clean run, one feedback per step and attempt
+      const clean = await rig();
+      await clean.publish([gatewayImage(bytes)]);
+      const cleanRunner = clean.runner();
+      clean.start(cleanRunner);
+      expect(await cleanRunner.advance(new AbortController().signal)).toEqual({ finished: true });
+      await clean.flush();
+      const cleanPhases = clean.backend.feedback.map((f) => f.phase);
+      await clean.backend.close();
+      const r = await rig();
+      await r.publish([gatewayImage(bytes)]);
+      // the "crash": the step's work never returns (the process is gone); its state stays persisted
+      let frozen!: () => void;
+      const reached = new Promise<void>((resolve) => {
+        frozen = resolve;
+      });
+      const { trust, inventory } = r.deps;
+      const freeze = <T>(): Promise<T> => {
+        frozen();
+        return new Promise<T>(() => {});
+      };
+      if (crashIn === 'verifying') r.deps.trust = () => freeze();
+      else r.deps.inventory = () => freeze();
+      const crashed = r.runner();
+      r.start(crashed);
+      void crashed.advance(new AbortController().signal);
+      await reached;
+      expect(r.store.loadAction<{ step: string }, unknown>()?.state.step).toBe(crashIn);
+      await r.flush();
+      const beforeRestart = r.backend.feedback.map((f) => ({ phase: f.phase, id: f.feedbackId }));
+      expect(beforeRestart.map((f) => f.phase)).toEqual(cleanPhases.slice(0, beforeRestart.length));
+      expect(beforeRestart.at(-1)?.phase).toBe(crashIn);
+      // restart: a new runner on the same state file, the trust store and inventory working again
+      r.deps.trust = trust;
+      r.deps.inventory = inventory;
+      const again = r.runner();
+      again.recoverOnStart();
+      expect(again.current?.state).toEqual({ step: 'fetching', attempt: 0 });
+      expect(await again.advance(new AbortController().signal)).toEqual({ finished: true });
+      await r.flush();
+      expect(final(r.backend).status.result.finished).toBe('success');
+      expect(readFileSync(r.target).equals(bytes)).toBe(true);
+      // one feedback per step and attempt: exactly the clean run's sequence, nothing reported twice
+      expect(r.backend.feedback.map((f) => f.phase)).toEqual(cleanPhases);
+      // the steps reported before the restart kept their ids
+      expect(
+        r.backend.feedback.slice(0, beforeRestart.length).map((f) => ({ phase: f.phase, id: f.feedbackId })),
+      ).toEqual(beforeRestart);
       const ids = r.backend.feedback.map((f) => f.feedbackId);
       expect(new Set(ids).size).toBe(ids.length);
     });

@@ -24,7 +24,14 @@ export async function resolve(specifier, context, next) {
   return r;
 }\`;
 register('data:text/javascript,' + encodeURIComponent(hooks), { data: { port: port2 }, transferList: [port2] });
-const settle = () => new Promise((r) => setTimeout(r, 200));
+// the hook thread posts every resolved URL in order: once a marker module's URL arrives, every URL
+// resolved before it has too
+let markers = 0;
+const settle = async () => {
+  const marker = 'data:text/javascript,export default ' + ++markers;
+  await import(marker);
+  while (!loaded.includes(marker)) await new Promise((r) => setImmediate(r));
+};
 const packages = () => {
   const has = (name) => loaded.some((u) => u.includes('/node_modules/' + name + '/'));
   return { nodeJose: has('node-jose'), mingo: has('mingo'), serialport: has('serialport') };
@@ -42,7 +49,10 @@ process.stdout.write(JSON.stringify({ daemon, steps: packages() }));
 describe('lazy loading', () => {
   it('the daemon loads node-jose, mingo and serialport only when an update or a serial link needs them', () => {
     const out = JSON.parse(
-      execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }),
+      execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+        encoding: 'utf8',
+        timeout: 20_000,
+      }),
     ) as Record<string, Record<string, boolean>>;
     expect(out.daemon).toEqual({ nodeJose: false, mingo: false, serialport: false });
     // the probe sees them once the steps that need them are loaded

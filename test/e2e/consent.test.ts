@@ -59,8 +59,8 @@ describe('e2e: consent and cancel', () => {
     const bytes = image('3.0.0');
     await e.release({ version: '3.0.0', image: bytes });
     await waitingForConsent();
-    // still waiting a poll later, nothing installed yet
-    await new Promise((r) => setTimeout(r, 1500));
+    // still waiting two polls later, nothing installed yet
+    await e.waitForPolls(2);
     expect((e.status(config) as { update: { phase: string } }).update.phase).toBe('waiting-consent');
     expect(e.installed().toString()).toBe('factory image');
     expect(cli(['consent', 'accept', '-c', config]).status).toBe(0);

@@ -46,7 +46,11 @@ export const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex'
 export class E2e {
   readonly dir = mkdtempSync(join(tmpdir(), 'soup-e2e-'));
   readonly logs = join(this.dir, 'logs');
-  readonly target = join(this.dir, 'gateway', 'rootfs.img');
+  /** The gateway the next agent runs as: its controller id, token, image file and state (see `addGateway`). */
+  cid = CID;
+  token = TOKEN;
+  target = join(this.dir, 'gateway', 'rootfs.img');
+  agentData = join(this.dir, 'agent', 'data');
   readonly processes: Proc[] = [];
   server!: Proc;
   agent: Proc | undefined;
@@ -97,6 +101,23 @@ export class E2e {
     this.keygen('oem-e2e', 'rogue');
   }
 
+  /**
+   * A new gateway on the same server: its own target (controller id, token), a factory image file and
+   * an empty agent state. Agents started from here on run as it, and `actions()`, `installed()`… see it.
+   */
+  async addGateway(name: string): Promise<void> {
+    const home = join(this.dir, name);
+    mkdirSync(home, { recursive: true });
+    this.cid = `gw-e2e-${name}`;
+    this.token = `e2e-token-${name}-${randomBytes(4).toString('hex')}`;
+    this.target = join(home, 'rootfs.img');
+    this.agentData = join(home, 'agent-data');
+    writeFileSync(this.target, 'factory image');
+    await this.mgmt.post('targets', [
+      { controllerId: this.cid, name: `E2E gateway ${name}`, securityToken: this.token },
+    ]);
+  }
+
   keygen(kid: string, dir: string): void {
     const out = join(this.dir, 'keys', dir);
     const r = cli(['keygen', '--kid', kid, '--out', out]);
@@ -114,8 +135,13 @@ export class E2e {
     writeFileSync(
       path,
       JSON.stringify({
-        server: { url: this.url, tenant: 'DEFAULT', controllerId: CID, auth: { targetToken: TOKEN } },
-        dataDir: join(this.dir, 'agent', 'data'),
+        server: {
+          url: this.url,
+          tenant: 'DEFAULT',
+          controllerId: this.cid,
+          auth: { targetToken: this.token },
+        },
+        dataDir: this.agentData,
         trust: { keys: this.trustFile },
         modules: {
           ...(extra.serial === undefined ? {} : { serial: extra.serial }),
@@ -176,6 +202,8 @@ export class E2e {
     match?: string;
     scriptSet?: number;
     signer?: 'trusted' | 'rogue';
+    /** false: stop in WAITING_FOR_APPROVAL (no action yet); `approve(id)` releases it later. */
+    approve?: boolean;
   }): Promise<number> {
     const set = await this.imageSet('gateway-fw', options.version, options.image);
     const [recipe] = await this.mgmt.post<Entity[]>('recipes', [
@@ -198,11 +226,15 @@ export class E2e {
         tags: [],
       },
     ]);
-    return this.releaseExisting(recipe!.id, options.signer);
+    return this.releaseExisting(recipe!.id, options.signer, options.approve);
   }
 
-  /** Validates, promotes, signs, releases and approves an existing DRAFT recipe. */
-  async releaseExisting(id: number, signer: 'trusted' | 'rogue' = 'trusted'): Promise<number> {
+  /** Validates, promotes, signs, releases and (unless told not to) approves an existing DRAFT recipe. */
+  async releaseExisting(
+    id: number,
+    signer: 'trusted' | 'rogue' = 'trusted',
+    approve = true,
+  ): Promise<number> {
     const validated = await this.mgmt.post<{ validity: string; validationResult?: unknown }>(
       `recipes/${id}/validate`,
     );
@@ -222,12 +254,17 @@ export class E2e {
     if (signed.status !== 0) throw new Error(`sign failed: ${signed.stderr}`);
     await this.mgmt.post(`recipes/${id}/signatures`, { format: 'jws', value: signed.stdout.trim() });
     await this.mgmt.post(`recipes/${id}/release`);
-    await this.mgmt.post(`recipes/${id}/approve`);
+    if (approve) await this.approve(id);
     return id;
   }
 
+  /** Approves a released recipe: from here server-lite offers it to the gateways it matches. */
+  async approve(id: number): Promise<void> {
+    await this.mgmt.post(`recipes/${id}/approve`);
+  }
+
   async actions(): Promise<ActionView[]> {
-    return (await this.mgmt.get<{ content: ActionView[] }>(`systems/${CID}/actions?limit=100`)).content;
+    return (await this.mgmt.get<{ content: ActionView[] }>(`systems/${this.cid}/actions?limit=100`)).content;
   }
 
   /** Waits for an action (other than those in `seen`) to satisfy `predicate`. */
@@ -239,6 +276,39 @@ export class E2e {
       if (Date.now() > deadline)
         throw new Error(`no action satisfied the condition within ${timeoutMs} ms (logs: ${this.logs})`);
       await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  /** Waits until server-lite holds a system report of the gateway (the agent is up and has reported). */
+  async waitForReport(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const system = await this.mgmt.get<{ lastReport: unknown }>(`systems/${this.cid}`);
+      if (system.lastReport !== null && system.lastReport !== undefined) return;
+      if (Date.now() > deadline)
+        throw new Error(`no system report within ${timeoutMs} ms (logs: ${this.logs})`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /**
+   * Waits until the gateway has polled server-lite `n` more times (its `lastPollAt` moved on `n` times):
+   * the event that proves the agent's loop had its chances to act, for checks that nothing happened.
+   */
+  async waitForPolls(n: number, timeoutMs = 60_000): Promise<void> {
+    const lastPoll = async () =>
+      (await this.mgmt.get<{ lastPollAt: number | null }>(`systems/${this.cid}`)).lastPollAt;
+    const deadline = Date.now() + timeoutMs;
+    let seen = await lastPoll();
+    for (let moved = 0; moved < n; ) {
+      if (Date.now() > deadline)
+        throw new Error(`${n} polls not seen within ${timeoutMs} ms (logs: ${this.logs})`);
+      await new Promise((r) => setTimeout(r, 100));
+      const now = await lastPoll();
+      if (now !== seen) {
+        moved++;
+        seen = now;
+      }
     }
   }
 

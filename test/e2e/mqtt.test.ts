@@ -126,7 +126,8 @@ describe('e2e MQTT local API: run with mqtt configured, a real mosquitto', () =>
         ? true
         : undefined,
     );
-    await new Promise((r) => setTimeout(r, 1500));
+    // two polls later the malformed answers have still not been taken for a decision
+    await e.waitForPolls(2);
     expect(e.status(config)).toMatchObject({
       pendingConsent: { actionId: asked.actionId },
       update: { actionId: asked.actionId, phase: 'waiting-consent' },
@@ -208,7 +209,8 @@ describe('e2e MQTT local API: run with mqtt configured, a real mosquitto', () =>
 
   it('keeps running when the broker goes away', async () => {
     await broker.stop();
-    await new Promise((r) => setTimeout(r, 2500));
+    // the agent's loop goes on polling without its broker (two polls: past mqtt's 1 s reconnect attempt)
+    await e.waitForPolls(2);
     expect(e.agent?.child.exitCode).toBeNull();
     expect(e.status(config)).toMatchObject({ agent: { running: true } });
   }, 30_000);

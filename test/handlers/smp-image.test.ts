@@ -44,9 +44,12 @@ describe('smp-image handler over a real pty', () => {
     await handler.activate(job, ctx);
     await handler.commit(job, ctx);
     const client = new SmpClient(await fx.links.serial(fx.module.path, 921600), { clock: systemClock });
+    const boots = fx.module.device.stats.boots;
     await client.reset();
+    // back once it answers again: echo until it does (requests sent while it boots are lost)
+    await client.echo('back?', { timeoutMs: 100, retries: 20 });
     client.dispose();
-    await systemClock.sleep(300);
+    expect(fx.module.device.stats.boots).toBe(boots + 1);
     expect(activeSlot(await state(fx))).toMatchObject({ version: '2.0.0', confirmed: true });
     expect(fx.module.device.stats.uploadStarts).toBe(1);
   });
@@ -91,7 +94,10 @@ describe('smp-image handler over a real pty', () => {
     const job = await makeJob(await writeImage(fx.dir, '2.1.0', 48 * 1024), fx.module.path, '2.1.0');
     const ctx = makeCtx(fx.links);
     await handler.prepare(job, ctx);
-    const errors = await withRetries(() => handler.transfer(job, ctx));
+    const errors = await withRetries(
+      () => handler.transfer(job, ctx),
+      () => fx!.module.linkUp(),
+    );
     expect(errors.length).toBeGreaterThan(0);
     expect(errors[0]).toMatchObject({ code: 'SOUP_E_IO', retryable: true });
     expect(fx.module.counters.disconnects).toBe(1);
@@ -151,7 +157,10 @@ describe('smp-image handler over a real pty', () => {
     });
     const ctx = makeCtx(fx.links);
     await handler.prepare(job, ctx);
-    const errors = await withRetries(() => handler.transfer(job, ctx));
+    const errors = await withRetries(
+      () => handler.transfer(job, ctx),
+      () => fx!.module.linkUp(),
+    );
     expect(errors[0]).toMatchObject({ code: 'SOUP_E_IO' });
     // an upload at offset 0 erases the primary slot: it happened once
     expect(fx.module.device.stats.uploadStarts).toBe(1);

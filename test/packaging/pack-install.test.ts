@@ -86,6 +86,7 @@ describe('npm pack', () => {
     for (const needed of [
       'dist/src/cli/main.js',
       'dist/src/agent/daemon.js',
+      'dist/console/index.html',
       'schemas/agent-config.schema.json',
       'schemas/recipe-file.schema.json',
       'systemd/soup-agent.service',

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import {
   createHmac,
   createPrivateKey,
@@ -308,5 +309,29 @@ describe('parseDetachedJws', () => {
       expect(isSoupError(err, 'SOUP_E_SIGNATURE')).toBe(true);
       expect((err as Error).message).toMatch(message);
     }
+  });
+});
+
+describe('loading', () => {
+  it('verifying a signature does not load node-jose (only sign and keygen need it)', () => {
+    const moduleUrl = new URL('../../dist/src/recipe/jws.js', import.meta.url).href;
+    const script = `
+      import { createRequire } from 'node:module';
+      import { generateKeyPairSync, sign } from 'node:crypto';
+      const { verifyDetached } = await import(${JSON.stringify(moduleUrl)});
+      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const header = Buffer.from(JSON.stringify({ alg: 'ES256', kid: 'k' })).toString('base64url');
+      const payload = Buffer.from('recipe');
+      const sig = sign('sha256', Buffer.from(header + '.' + payload.toString('base64url')), { key: privateKey, dsaEncoding: 'ieee-p1363' });
+      const jwks = { keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k' }] };
+      const outcome = await verifyDetached(payload, [header + '..' + sig.toString('base64url')], jwks);
+      const require = createRequire(import.meta.url);
+      const jose = Object.keys(require.cache).some((k) => k.includes('/node_modules/node-jose/'));
+      process.stdout.write(JSON.stringify({ ok: outcome.ok, jose }));
+    `;
+    const out = JSON.parse(
+      execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }),
+    ) as Record<string, unknown>;
+    expect(out).toEqual({ ok: true, jose: false });
   });
 });

@@ -1,12 +1,12 @@
 /**
  * matchSystem against an independent, deliberately simple reference (no mingo, no index, no memo) on
  * generated recipes and systems: the index, the residual queries, the natural-order and set operators
- * and the lazy reasons must not change any verdict or reason.
+ * and the lazy reasons must not change any verdict or reason. The reference has its own natural order,
+ * written from the spec's words and sharing no code with `src/recipe/natural.ts`.
  */
 import { describe, expect, it } from 'vitest';
 import { prng } from '../../src/lib/prng.js';
 import { compileRecipe, type MatchDefinition, matchSystem } from '../../src/recipe/match.js';
-import { naturalCompare } from '../../src/recipe/natural.js';
 import { rsqlToMongo } from '../../src/recipe/rsql.js';
 import type { MongoQuery, ReportedModule } from '../../src/recipe/types.js';
 
@@ -32,6 +32,25 @@ const COUNTS = [
   'count=gt=1',
 ];
 
+/**
+ * Natural order as `recipe-file.md` words it: maximal runs of digits and of non-digits, compared run by
+ * run; two digit runs by numeric value, anything else by UTF-16 code units; the string that runs out of
+ * runs first is the smaller.
+ */
+function naturalOrder(a: string, b: string): number {
+  const ra = a.match(/[0-9]+|[^0-9]+/g) ?? [];
+  const rb = b.match(/[0-9]+|[^0-9]+/g) ?? [];
+  for (let i = 0; i < Math.min(ra.length, rb.length); i++) {
+    const x = ra[i]!;
+    const y = rb[i]!;
+    if (/^[0-9]/.test(x) && /^[0-9]/.test(y)) {
+      const d = BigInt(x) - BigInt(y);
+      if (d !== 0n) return d < 0n ? -1 : 1;
+    } else if (x !== y) return x < y ? -1 : 1;
+  }
+  return Math.sign(ra.length - rb.length);
+}
+
 /** The spec's semantics, written out directly. */
 function holds(query: MongoQuery, attrs: Record<string, string>): boolean {
   return Object.entries(query).every(([key, cond]) => {
@@ -39,7 +58,7 @@ function holds(query: MongoQuery, attrs: Record<string, string>): boolean {
     const ops = typeof cond === 'string' ? { $eq: cond } : (cond as Record<string, unknown>);
     const value = attrs[key];
     const cmp = (a: string, b: string): number =>
-      VERSIONS.has(key) ? naturalCompare(a, b) : a < b ? -1 : a > b ? 1 : 0;
+      VERSIONS.has(key) ? naturalOrder(a, b) : a < b ? -1 : a > b ? 1 : 0;
     return Object.entries(ops).every(([op, arg]) => {
       if (value === undefined) return op === '$ne' || op === '$nin';
       const list = arg as string[];
@@ -124,6 +143,15 @@ function randomSystem(next: () => number): ReportedModule[] {
 }
 
 describe('matchSystem agrees with a direct reference', () => {
+  it("the reference's natural order gives the spec's examples", () => {
+    expect(naturalOrder('1.10', '1.9')).toBe(1);
+    expect(naturalOrder('3.7.1', '3.7.10')).toBe(-1);
+    expect(naturalOrder('5.1', '5.1-beta')).toBe(-1);
+    expect(naturalOrder('v2', 'v10')).toBe(-1);
+    expect(naturalOrder('01.2', '1.2')).toBe(0);
+    expect(naturalOrder('99999999999999999999999', '100000000000000000000000')).toBe(-1);
+  });
+
   it('on 300 generated recipes × 40 systems each', () => {
     const next = rng(7);
     let matched = 0;

@@ -4,8 +4,10 @@
  *
  * Why not `undici.request()`: undici ≤ 7.x asserts `!this.paused` in its HTTP/1 parser when a response
  * without keep-alive (`Connection: close`, or a body delimited by closing) ends or is reset while the
- * body is paused by backpressure (nodejs/undici#5360, fixed in undici 8) — an uncatchable
- * AssertionError from a socket handler. So:
+ * body is paused by backpressure (nodejs/undici#5360) — an uncatchable AssertionError from a socket
+ * handler. undici 8 no longer crashes there, but such a body, paused when its connection closes, never
+ * ends (tried with undici 8.14: the closing-response tests of `body-stream.test.ts` time out when every
+ * response is paused). So:
  *   - keep-alive responses: the parser is paused above HIGH_WATER bytes queued and resumed below LOW_WATER
  *     (bounded memory, the socket stops being read, TCP flow control slows the sender);
  *   - responses that may end by closing: the parser is never paused; above MAX_UNPAUSED bytes queued the

@@ -4,8 +4,7 @@
  * checked first, SHA-256 checked while streaming, a file longer/shorter/different than declared discarded.
  * Owner: agent-net.
  *
- * Files: `<dest>.part` holds the bytes received so far; `<dest>.part.json` holds `{size, sha256, validator}`
- * where the validator is the strong ETag (else Last-Modified) of the response that started the part file.
+ * Files: `<dest>.part` and its metadata `<dest>.part.json` (`part-file.ts`).
  *
  * One attempt:
  *   1. rebuild: the part file is re-read and hashed (its length is the resume offset); a part file without
@@ -15,36 +14,29 @@
  *      200 → (re)start at 0 · 206 → Content-Range must start at the offset and total the declared size
  *      416 → part discarded, start again at 0 · 401 → auth.unauthorized(), one retry · 404/410 → fail
  *      408/429/5xx → retry after max(back-off, Retry-After)
- *   4. stream the body (`body-stream.ts`): bytes fill 1 MiB buffers of the hasher's fixed pool, each is
- *      written at its offset (awaited: backpressure), then hashed (`hasher.ts`: in a worker thread from
- *      8 MiB on); a background data sync every 32 MiB; more bytes than declared abort the attempt
+ *   4. stream the body (`body-stream.ts`) into the part file (`write-body.ts`): bytes fill the hasher's
+ *      1 MiB buffer (`hasher.ts`), which is written at its offset (awaited: backpressure) and hashed while
+ *      the write runs; a background data sync every 32 MiB; more bytes than declared abort the attempt
  *   5. complete → fsync, compare SHA-256, rename to dest, fsync the folder; mismatch → part discarded
  * Network faults (reset, truncation, no byte for `idleTimeoutMs`) keep the part file and resume. An attempt
  * that made no progress counts against `maxAttempts`; one that advanced the offset starts the count anew.
  * A finished download of the wrong length or hash is discarded and fetched once more from 0
  * (`integrityRetries`), then fails with SOUP_E_DOWNLOAD / SOUP_E_HASH.
  */
-import {
-  type FileHandle,
-  mkdir,
-  open,
-  readFile,
-  rename,
-  stat,
-  statfs,
-  unlink,
-  writeFile,
-} from 'node:fs/promises';
+import { mkdir, statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Dispatcher } from 'undici';
 import { type Clock, systemClock } from '../../lib/clock.js';
 import { SoupError } from '../../lib/errors.js';
 import type { AuthProvider } from './auth.js';
 import { requestStream, type StreamResponse } from './body-stream.js';
-import { inlineHasher, type StreamHasher, workerHasher } from './hasher.js';
+import { Fault, faultText, Integrity, Unauthorized } from './download-faults.js';
+import { streamHasher } from './hasher.js';
+import { PartFile, type PartState, validatorOf } from './part-file.js';
 import { Backoff, type BackoffOptions, parseRetryAfter } from './polling.js';
 import { redactUrl } from './redact.js';
 import { getGlobalDispatcher, redirectInterceptor } from './undici.js';
+import { writeBody } from './write-body.js';
 
 export { redactUrl };
 
@@ -75,47 +67,9 @@ export interface DownloadResult {
   resumedFrom: number;
 }
 
-const SYNC_EVERY = 32 * 1024 * 1024;
-/** From this size on, hashing runs in a worker thread beside receiving and writing. */
-const WORKER_HASH_FROM = 8 * 1024 * 1024;
 /** Whatever the progress, no download makes more requests than this. */
 const HARD_ATTEMPT_CAP = 1000;
 const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1000, capMs: 30_000, jitter: 0.2 };
-
-interface PartMeta {
-  size: number;
-  sha256: string;
-  validator?: string;
-}
-
-interface PartState {
-  offset: number;
-  /** Hash of exactly the part file's bytes [0, offset). */
-  hash: StreamHasher;
-  validator: string | undefined;
-}
-
-/** Thrown inside an attempt: a retryable fault with an optional server-imposed wait. */
-class Fault extends Error {
-  constructor(
-    message: string,
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-  }
-}
-
-/** Thrown inside an attempt: what was received cannot be part of the declared artifact. */
-class Integrity extends Error {
-  constructor(
-    message: string,
-    readonly code: 'SOUP_E_DOWNLOAD' | 'SOUP_E_HASH' = 'SOUP_E_DOWNLOAD',
-  ) {
-    super(message);
-  }
-}
-
-class Unauthorized extends Error {}
 
 /** Resolves once `dest` holds exactly the declared bytes; throws SoupError SOUP_E_DOWNLOAD / SOUP_E_HASH. */
 export async function downloadArtifact(request: DownloadRequest): Promise<DownloadResult> {
@@ -123,19 +77,16 @@ export async function downloadArtifact(request: DownloadRequest): Promise<Downlo
 }
 
 class Download {
-  private readonly part: string;
-  private readonly metaPath: string;
+  private readonly part: PartFile;
   private readonly where: string;
   private readonly clock: Clock;
   private readonly idleMs: number;
   private readonly dispatcher: Dispatcher;
   /** Set once the part file was discarded: nothing of an earlier partial file is in the result. */
   private restarted = false;
-  private readonly hashers: StreamHasher[] = [];
 
   constructor(private readonly req: DownloadRequest) {
-    this.part = `${req.dest}.part`;
-    this.metaPath = `${req.dest}.part.json`;
+    this.part = new PartFile(req.dest, req.size, req.sha256, (at, what, step) => this.fs(at, what, step));
     this.where = redactUrl(req.url);
     this.clock = req.clock ?? systemClock;
     this.idleMs = req.idleTimeoutMs ?? 30_000;
@@ -166,14 +117,6 @@ class Download {
   }
 
   async run(): Promise<DownloadResult> {
-    try {
-      return await this.attempts();
-    } finally {
-      await Promise.all(this.hashers.map((h) => h.close()));
-    }
-  }
-
-  private async attempts(): Promise<DownloadResult> {
     const { req } = this;
     await this.fs(0, 'create folder', () => mkdir(dirname(req.dest), { recursive: true }));
     let part = await this.rebuild();
@@ -254,20 +197,13 @@ class Download {
     }
   }
 
-  private newHasher(): StreamHasher {
-    const hasher = this.req.size >= WORKER_HASH_FROM ? workerHasher() : inlineHasher();
-    this.hashers.push(hasher);
-    return hasher;
-  }
-
   private fresh(): PartState {
-    return { offset: 0, hash: this.newHasher(), validator: undefined };
+    return { offset: 0, hash: streamHasher(), validator: undefined };
   }
 
   /** Discards the part file and starts the same state over at byte 0 (callers keep their reference). */
   private async restart(part: PartState): Promise<void> {
     const empty = await this.discard();
-    await part.hash.close();
     part.offset = empty.offset;
     part.hash = empty.hash;
     part.validator = empty.validator;
@@ -275,49 +211,14 @@ class Download {
 
   private async discard(): Promise<PartState> {
     this.restarted = true;
-    await this.fs(0, 'delete the partial file', async () => {
-      await unlink(this.part).catch(ignoreMissing);
-      await unlink(this.metaPath).catch(ignoreMissing);
-    });
+    await this.part.discard();
     return this.fresh();
   }
 
-  /** The part file as the resume point: its bytes are re-read and hashed, never taken on trust. */
+  /** The part file as the resume point (re-read and hashed), else a fresh start. */
   private async rebuild(): Promise<PartState> {
-    const size = await stat(this.part).then(
-      (s) => s.size,
-      () => undefined,
-    );
-    if (size === undefined) {
-      await unlink(this.metaPath).catch(ignoreMissing);
-      return this.fresh();
-    }
-    const meta = await readMeta(this.metaPath);
-    if (
-      meta === undefined ||
-      meta.size !== this.req.size ||
-      meta.sha256.toLowerCase() !== this.req.sha256.toLowerCase() ||
-      size > this.req.size
-    ) {
-      return this.discard();
-    }
-    const hash = this.newHasher();
-    let offset = 0;
-    await this.fs(0, 're-read the partial file', async () => {
-      const fh = await open(this.part, 'r');
-      try {
-        for (;;) {
-          const buffer = await hash.acquire();
-          const { bytesRead } = await fh.read(buffer, 0, buffer.length, offset);
-          hash.submit(buffer, bytesRead);
-          offset += bytesRead;
-          if (bytesRead === 0) break;
-        }
-      } finally {
-        await fh.close();
-      }
-    });
-    return { offset, hash, validator: meta.validator };
+    const rebuilt = await this.part.rebuild(streamHasher);
+    return rebuilt ?? (await this.discard());
   }
 
   private async checkFreeSpace(missing: number, at: number): Promise<void> {
@@ -366,15 +267,7 @@ class Download {
         throw new Integrity(`the server announces ${length} bytes, declared size is ${req.size}`);
       }
       part.validator = validatorOf(header('etag'), header('last-modified'));
-      const meta: PartMeta = {
-        size: req.size,
-        sha256: req.sha256.toLowerCase(),
-        ...(part.validator ? { validator: part.validator } : {}),
-      };
-      await this.fs(0, 'write the partial file', async () => {
-        await writeFile(this.part, '');
-        await writeFile(this.metaPath, JSON.stringify(meta));
-      });
+      await this.part.start(part.validator);
     } else if (status === 206) {
       const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(header('content-range') ?? '');
       if (!range || Number(range[1]) !== part.offset || (range[3] !== '*' && Number(range[3]) !== req.size)) {
@@ -398,69 +291,12 @@ class Download {
         detail: { status },
       });
     }
-    return this.stream(res.body, part);
-  }
-
-  /**
-   * Writes the body at the part's offset through the hasher's buffers (filled, written, then hashed):
-   * the hash covers exactly the bytes on disk.
-   */
-  private async stream(body: AsyncIterable<Buffer>, part: PartState): Promise<PartState> {
-    const { req } = this;
-    const fh = await this.fs(part.offset, 'open the partial file', () => open(this.part, 'r+'));
-    let buffer: Buffer | undefined;
-    let filled = 0;
-    // Write-back while receiving: a data sync every SYNC_EVERY bytes, in the background, so the final
-    // fsync is short and dirty pages do not pile up on a small gateway.
-    let syncing: Promise<void> | undefined;
-    let unsynced = 0;
-    const flush = async () => {
-      if (buffer === undefined || filled === 0) return;
-      const full = buffer;
-      const n = filled;
-      buffer = undefined;
-      filled = 0;
-      await this.fs(part.offset, 'write the partial file', () => writeAll(fh, full, n, part.offset));
-      part.offset += n;
-      unsynced += n;
-      if (unsynced >= SYNC_EVERY && syncing === undefined) {
-        unsynced = 0;
-        syncing = fh
-          .datasync()
-          .catch(() => undefined) // the final fsync reports what matters
-          .finally(() => {
-            syncing = undefined;
-          });
-      }
-      await this.fs(part.offset, 'hash the received bytes', async () => part.hash.submit(full, n));
-      req.onProgress?.(part.offset, req.size);
-    };
-    try {
-      try {
-        for await (const chunk of body) {
-          if (part.offset + filled + chunk.length > req.size) {
-            throw new Integrity(`the server sent more bytes than the declared ${req.size}`);
-          }
-          let used = 0;
-          while (used < chunk.length) {
-            buffer ??= await this.fs(part.offset, 'hash the received bytes', () => part.hash.acquire());
-            const n = chunk.copy(buffer, filled, used);
-            filled += n;
-            used += n;
-            if (filled === buffer.length) await flush();
-          }
-        }
-      } catch (err) {
-        if (err instanceof Integrity || err instanceof SoupError) throw err;
-        // Bytes that arrived before the fault are good: keep them for the resume.
-        await flush();
-        throw new Fault(`connection lost: ${faultText(err)}`);
-      }
-      await flush();
-    } finally {
-      await syncing;
-      await fh.close().catch(() => undefined);
-    }
+    await writeBody(res.body, part, {
+      path: this.part.path,
+      size: req.size,
+      io: (at, what, step) => this.fs(at, what, step),
+      onProgress: req.onProgress,
+    });
     return part;
   }
 
@@ -473,67 +309,6 @@ class Download {
         'SOUP_E_HASH',
       );
     }
-    await this.fs(part.offset, 'finish the file', async () => {
-      const fh = await open(this.part, 'a');
-      try {
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(this.part, req.dest);
-      await unlink(this.metaPath).catch(ignoreMissing);
-      await syncFolder(dirname(req.dest));
-    });
+    await this.part.finish(part.offset);
   }
-}
-
-async function writeAll(fh: FileHandle, bytes: Buffer, length: number, position: number): Promise<void> {
-  let done = 0;
-  while (done < length) {
-    const { bytesWritten } = await fh.write(bytes, done, length - done, position + done);
-    done += bytesWritten;
-  }
-}
-
-async function syncFolder(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-async function readMeta(path: string): Promise<PartMeta | undefined> {
-  try {
-    const parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<PartMeta>;
-    if (typeof parsed.size !== 'number' || typeof parsed.sha256 !== 'string') return undefined;
-    if (parsed.validator !== undefined && typeof parsed.validator !== 'string') return undefined;
-    return {
-      size: parsed.size,
-      sha256: parsed.sha256,
-      ...(parsed.validator ? { validator: parsed.validator } : {}),
-    };
-  } catch {
-    return undefined;
-  }
-}
-
-/** A validator usable in If-Range: a strong ETag, else Last-Modified (RFC 9110 §13.1.5). */
-function validatorOf(etag: string | undefined, lastModified: string | undefined): string | undefined {
-  if (etag !== undefined && !etag.startsWith('W/')) return etag;
-  return lastModified;
-}
-
-function ignoreMissing(err: unknown): void {
-  if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-}
-
-function faultText(err: unknown): string {
-  if (err instanceof Error) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const message = err.message.split('\n')[0] ?? err.name;
-    return code ? `${message} (${code})` : message;
-  }
-  return String(err);
 }

@@ -8,9 +8,11 @@
  */
 import type { TLSSocket } from 'node:tls';
 import type { Ctx } from '../app.js';
-import { findGateway, type GatewayRow, insertTarget } from '../domain/targets.js';
+import { isControllerId, registerTarget } from '../domain/targets.js';
 import { tenantValue } from '../domain/tenant-config.js';
 import { notFound, unauthorized } from '../http/errors.js';
+import { findToken } from '../store/oauth-tokens.js';
+import { findGateway, type GatewayRow } from '../store/targets.js';
 import { sameSecret, sha256Hex } from './secret.js';
 
 /** The tenant of the path must be server-lite's tenant (case-insensitive as in hawkBit). */
@@ -36,7 +38,7 @@ export function authenticateGateway(ctx: Ctx, write: boolean): GatewayRow {
   const secret = space < 0 ? '' : header.slice(space + 1).trim();
   let credential: string;
   let mayRegister = tenantValue(app, 'autoRegister');
-  let target = findGateway(app, cid);
+  let target = findGateway(app.db, cid);
   switch (scheme.toLowerCase()) {
     case 'targettoken':
       if (!target || !sameSecret(target.security_token, secret)) throw unauthorized('invalid target token');
@@ -50,9 +52,7 @@ export function authenticateGateway(ctx: Ctx, write: boolean): GatewayRow {
       break;
     }
     case 'bearer': {
-      const row = app.db
-        .prepare('SELECT client_id, scope, expires_at FROM oauth_tokens WHERE token_hash = ?')
-        .get(sha256Hex(secret)) as { client_id: string; scope: string; expires_at: number } | undefined;
+      const row = findToken(app.db, sha256Hex(secret));
       if (!row || row.expires_at <= app.clock.now()) throw unauthorized('invalid or expired access token');
       credential = `client:${row.client_id}`;
       break;
@@ -72,10 +72,9 @@ export function authenticateGateway(ctx: Ctx, write: boolean): GatewayRow {
   }
   if (!target) {
     if (!mayRegister) throw notFound('target.notFound', `target ${cid} is not registered`);
-    if (!/^[^\s/\\?#%]{1,256}$/.test(cid))
-      throw notFound('target.notFound', `controller id ${cid} is not valid`);
-    insertTarget(app, { controllerId: cid }, credential);
-    target = findGateway(app, cid) as GatewayRow;
+    if (!isControllerId(cid)) throw notFound('target.notFound', `controller id ${cid} is not valid`);
+    registerTarget(app, { controllerId: cid }, credential);
+    target = findGateway(app.db, cid) as GatewayRow;
   }
   app.rateLimiter.hit(credential, cid, write);
   return target;

@@ -10,6 +10,7 @@ import { readRaw } from '../http/body.js';
 import { ApiError } from '../http/errors.js';
 import { sendJson } from '../http/respond.js';
 import { post, type Route } from '../http/route.js';
+import { storeToken } from '../store/oauth-tokens.js';
 import { sameSecret, sha256Hex } from './secret.js';
 
 function oauthError(status: number, error: string, message: string): ApiError {
@@ -58,10 +59,12 @@ export const oauthRoutes: Route[] = [
     const token = randomBytes(32).toString('base64url');
     const ttl = ctx.app.config.tokenTtlSeconds;
     const now = ctx.app.clock.now();
-    ctx.app.db.prepare('DELETE FROM oauth_tokens WHERE expires_at <= ?').run(now);
-    ctx.app.db
-      .prepare('INSERT INTO oauth_tokens (token_hash, client_id, scope, expires_at) VALUES (?, ?, ?, ?)')
-      .run(sha256Hex(token), client.clientId, scope, now + ttl * 1000);
+    storeToken(
+      ctx.app.db,
+      sha256Hex(token),
+      { client_id: client.clientId, scope, expires_at: now + ttl * 1000 },
+      now,
+    );
     sendJson(
       ctx.res,
       200,

@@ -1,10 +1,2 @@
-/** Management API roles (`management-api.md`, "Roles"). ADMIN may everything; every role may READ. */
-export const ROLES = ['READ', 'MODULE_RESPONSIBLE', 'SYSTEM_RESPONSIBLE', 'APPROVER', 'ADMIN'] as const;
-export type Role = (typeof ROLES)[number];
-
-/** Does a user holding `held` have the permission `needed`? */
-export function allows(held: readonly Role[], needed: Role): boolean {
-  if (held.includes('ADMIN')) return true;
-  if (needed === 'READ') return held.length > 0;
-  return held.includes(needed);
-}
+/** The Management API roles as the auth modules use them; defined with the rules in `domain/roles.ts`. */
+export { allows, ROLES, type Role } from '../domain/roles.js';

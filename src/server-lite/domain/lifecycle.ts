@@ -5,7 +5,7 @@
  *   WAITING_FOR_APPROVAL ─approve→ RELEASED ─deactivate→ INACTIVE;  RELEASED|INACTIVE ─revoke→ REVOKED
  *   INACTIVE|REVOKED ─approve→ RELEASED;  WAITING_FOR_SIGNATURE|RELEASE_CANDIDATE|WAITING_FOR_APPROVAL ─demote→ DRAFT
  */
-import type { Role } from '../auth/roles.js';
+import type { Role } from './roles.js';
 
 export const LIFECYCLES = [
   'DRAFT', // initial: editable, deletable, not on the Install API

@@ -5,6 +5,7 @@
  * hawkBit batches its `lastTargetQuery` updates.
  */
 import type { Database } from '../store/sqlite.js';
+import { setLastPoll } from '../store/targets.js';
 
 export class PollRecorder {
   private pending = new Map<number, { at: number; address: string }>();
@@ -13,9 +14,7 @@ export class PollRecorder {
 
   record(targetId: number, lastPollAt: number | null, at: number, address: string): void {
     if (lastPollAt === null) {
-      this.db
-        .prepare('UPDATE targets SET last_poll_at = ?, address = ? WHERE id = ?')
-        .run(at, address, targetId);
+      setLastPoll(this.db, targetId, at, address);
       return;
     }
     this.pending.set(targetId, { at, address });
@@ -25,9 +24,8 @@ export class PollRecorder {
     if (this.pending.size === 0) return;
     const batch = this.pending;
     this.pending = new Map();
-    const update = this.db.prepare('UPDATE targets SET last_poll_at = ?, address = ? WHERE id = ?');
     this.db.transaction(() => {
-      for (const [id, p] of batch) update.run(p.at, p.address, id);
+      for (const [id, p] of batch) setLastPoll(this.db, id, p.at, p.address);
     })();
   }
 }

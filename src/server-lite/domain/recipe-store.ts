@@ -1,7 +1,7 @@
-/** Recipe rows: the management representation (`management-api.md`, "Recipes") and its JSON. */
-import type { App } from '../app.js';
-import type { AuditRow } from '../mgmt/audit.js';
-import type { Lifecycle } from './lifecycle.js';
+/** Recipe content and derived values: module definitions, validation issues, coverage. */
+import type { RecipeRow } from '../store/recipes.js';
+
+export type { RecipeRow, Validity } from '../store/recipes.js';
 
 export interface ModuleDefinition {
   name: string;
@@ -20,8 +20,6 @@ export interface RecipeContent {
   metadata: Record<string, string>;
 }
 
-export type Validity = 'PENDING' | 'IN_PROGRESS' | 'VALID' | 'INVALID';
-
 export interface ValidationIssue {
   severity: 'error' | 'warning';
   field: string;
@@ -37,32 +35,15 @@ export interface Coverage {
   total: number;
 }
 
-export interface RecipeRow extends AuditRow {
-  id: number;
-  name: string;
-  version: string;
-  description: string;
-  content: string;
-  tags: string;
-  lifecycle: Lifecycle;
-  validity: Validity;
-  validation_result: string;
-  coverage: string | null;
-  published: string | null;
-  published_by: string | null;
-  published_at: number | null;
-  approved_by: string | null;
-  approved_at: number | null;
-  file: Buffer | null;
-  file_sha256: string | null;
-}
-
-export function findRecipe(app: App, id: number): RecipeRow | undefined {
-  return app.db.prepare('SELECT * FROM recipes WHERE id = ?').get(id) as RecipeRow | undefined;
-}
-
-export function contentOf(r: RecipeRow): RecipeContent {
+export function contentOf(r: Pick<RecipeRow, 'content'>): RecipeContent {
   return JSON.parse(r.content) as RecipeContent;
+}
+
+/** The distribution sets a recipe content references (module definitions and system sets). */
+export function setsOf(c: RecipeContent): number[] {
+  const ids: number[] = [];
+  for (const m of c.modules) if (m.distributionSetId !== undefined) ids.push(m.distributionSetId);
+  return [...ids, ...c.systemDistributionSets];
 }
 
 /** `{class, matched, total}` (`recipe-file.md`, "Coverage"): p = matched ÷ total. */
@@ -74,6 +55,6 @@ export function coverageOf(matched: number, total: number): Coverage {
   return { class: cls, matched, total };
 }
 
-export function recipeRef(r: RecipeRow | undefined) {
+export function recipeRef(r: Pick<RecipeRow, 'id' | 'name' | 'version'> | undefined) {
   return r ? { id: r.id, name: r.name, version: r.version } : null;
 }

@@ -5,6 +5,7 @@
  */
 import type { App } from '../app.js';
 import type { JsonSchema } from '../http/shape.js';
+import { deleteTenantValue, readTenantValue, writeTenantValue } from '../store/tenant-config.js';
 
 export interface MetadataRule {
   metaDataKey: string;
@@ -141,14 +142,24 @@ export function tenantValue<K extends TenantKey>(app: App, key: K): TenantConfig
     cache.set(app, values);
   }
   if (values.has(key)) return values.get(key) as TenantConfig[K];
-  const row = app.db.prepare('SELECT value FROM tenant_config WHERE key = ?').get(key) as
-    | { value: string }
-    | undefined;
-  const value = row ? (JSON.parse(row.value) as TenantConfig[K]) : defaults(app)[key];
+  const stored = readTenantValue(app.db, key);
+  const value = stored !== undefined ? (JSON.parse(stored) as TenantConfig[K]) : defaults(app)[key];
   values.set(key, value);
   return value;
 }
 
 export function tenantIsDefault(app: App, key: TenantKey): boolean {
-  return app.db.prepare('SELECT 1 FROM tenant_config WHERE key = ?').get(key) === undefined;
+  return readTenantValue(app.db, key) === undefined;
+}
+
+/** Stores a value (already checked against its schema) and forgets the parsed ones. */
+export function storeTenantValue(app: App, key: TenantKey, value: unknown, who: string): void {
+  writeTenantValue(app.db, key, JSON.stringify(value), who, app.clock.now());
+  forgetTenantValues(app);
+}
+
+/** Back to the default. */
+export function resetTenantValue(app: App, key: TenantKey): void {
+  deleteTenantValue(app.db, key);
+  forgetTenantValues(app);
 }

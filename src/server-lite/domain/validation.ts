@@ -7,7 +7,14 @@
 import { isSoupError } from '../../lib/errors.js';
 import { RsqlError, rsqlToMongo } from '../../recipe/rsql.js';
 import type { App } from '../app.js';
-import type { RecipeContent, ValidationIssue, Validity } from './recipe-store.js';
+import { findRecipe, setValidation } from '../store/recipes.js';
+import {
+  contentOf,
+  type RecipeContent,
+  type RecipeRow,
+  type ValidationIssue,
+  type Validity,
+} from './recipe-store.js';
 import { imageArtifact, setInfo } from './set-artifacts.js';
 import { type MetadataRule, tenantValue } from './tenant-config.js';
 
@@ -172,4 +179,11 @@ export function validateRecipe(app: App, content: RecipeContent): ValidationIssu
 
 export function validityOf(issues: ValidationIssue[]): Validity {
   return issues.some((i) => i.severity === 'error') ? 'INVALID' : 'VALID';
+}
+
+/** Validates the recipe's content and stores the result; returns the updated row. */
+export function revalidate(app: App, r: RecipeRow): RecipeRow {
+  const issues = validateRecipe(app, contentOf(r));
+  setValidation(app.db, r.id, validityOf(issues), JSON.stringify(issues));
+  return findRecipe(app.db, r.id) as RecipeRow;
 }

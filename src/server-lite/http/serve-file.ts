@@ -18,6 +18,25 @@ export interface FileToServe {
   lastModified?: number;
 }
 
+/**
+ * `Content-Disposition: attachment` for any file name (RFC 6266 with RFC 8187's `filename*`): the
+ * `filename` parameter is an ASCII stand-in (anything outside printable ASCII, `"`, `\` and `%` become
+ * `_`) for old clients; `filename*=UTF-8''…` carries the exact name percent-encoded. Header values cannot
+ * hold characters beyond Latin-1, so a raw name would make Node throw (a 500).
+ */
+export function contentDisposition(filename: string): string {
+  let fallback = '';
+  for (const c of filename) {
+    const code = c.codePointAt(0) as number;
+    fallback += code < 0x20 || code > 0x7e || c === '"' || c === '\\' || c === '%' ? '_' : c;
+  }
+  const encoded = encodeURIComponent(filename).replace(
+    /['()*]/g,
+    (c) => `%${(c.codePointAt(0) as number).toString(16).toUpperCase()}`,
+  );
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
+}
+
 function tagMatches(header: string, etag: string): boolean {
   return header
     .split(',')
@@ -53,7 +72,7 @@ export async function serveFile(req: IncomingMessage, res: ServerResponse, file:
     'accept-ranges': 'bytes',
     etag: file.etag,
     'content-type': 'application/octet-stream',
-    'content-disposition': `attachment; filename="${file.filename.replace(/["\\]/g, '_')}"`,
+    'content-disposition': contentDisposition(file.filename),
   };
   if (file.lastModified !== undefined) base['last-modified'] = new Date(file.lastModified).toUTCString();
   const ifMatch = req.headers['if-match'];

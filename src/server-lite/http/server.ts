@@ -1,6 +1,8 @@
 /**
- * The request pipeline: find-my-way routes every request to one handler; errors become the JSON error
- * body (`ApiError` as is, SOUP_E_NOT_BUILT → 501, anything else → 500 logged with its stack).
+ * The request pipeline: find-my-way routes every request to one handler; a declared body above the
+ * route's limit is 413 before any handler runs (the connection is then closed, not drained); errors
+ * become the JSON error body (`ApiError` as is, SOUP_E_NOT_BUILT → 501, anything else → 500 logged with
+ * its stack).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Router from 'find-my-way';
@@ -8,16 +10,16 @@ import { isSoupError } from '../../lib/errors.js';
 import type { App, Ctx, Handler } from '../app.js';
 import { ApiError } from './errors.js';
 import { internalError, sendError } from './respond.js';
-import type { Route } from './route.js';
+import type { BodyLimit, Route } from './route.js';
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 export function createListener(app: App, routes: Route[]): RequestListener {
   const router = Router({ ignoreTrailingSlash: true, maxParamLength: 1024 });
   const noop = () => undefined;
-  const handlers: Handler[] = [];
+  const handlers: { handler: Handler; body: BodyLimit }[] = [];
   for (const r of routes) {
-    handlers.push(r.handler);
+    handlers.push({ handler: r.handler, body: r.body ?? 'json' });
     router.on(r.method, r.path, noop, { index: handlers.length - 1 });
   }
   return (req, res) => {
@@ -54,10 +56,21 @@ export function createListener(app: App, routes: Route[]): RequestListener {
       fail(new ApiError(404, 'soup.request.notFound', `no resource ${req.method} ${path}`));
       return;
     }
+    const route = handlers[(found.store as { index: number }).index] as (typeof handlers)[number];
+    const limit = route.body === 'artifact' ? app.config.artifactLimit : app.config.jsonBodyLimit;
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) {
+      // answer at once and drop the connection: reading a body that large only to discard it is the attack
+      const [code, message] =
+        route.body === 'artifact'
+          ? ['soup.artifact.tooLarge', `artifact exceeds ${limit} bytes`]
+          : ['soup.request.tooLarge', `request body of ${declared} bytes exceeds ${limit} bytes`];
+      fail(new ApiError(413, code, message, undefined, { connection: 'close' }));
+      return;
+    }
     const ctx: Ctx = { app, req, res, params: found.params, query };
-    const handler = handlers[(found.store as { index: number }).index] as Handler;
     try {
-      const p = handler(ctx);
+      const p = route.handler(ctx);
       if (p) p.catch(fail);
     } catch (err) {
       fail(err);

@@ -9,16 +9,20 @@ import { join } from 'node:path';
 import { pathSegment } from '../../lib/path-segment.js';
 import type { Ctx } from '../app.js';
 import { authenticateGateway } from '../auth/install-auth.js';
-import { type ActionRow, findAction } from '../domain/actions.js';
+import { LIFECYCLES, visibleTo } from '../domain/lifecycle.js';
 import { type MaintenanceWindow, windowState } from '../domain/maintenance-window.js';
-import type { GatewayRow as TargetRow } from '../domain/targets.js';
 import { readJson } from '../http/body.js';
 import { notFound } from '../http/errors.js';
 import { sendJson } from '../http/respond.js';
 import { get, head, post, put, type Route } from '../http/route.js';
-import { serveFile } from '../http/serve-file.js';
+import { contentDisposition, serveFile } from '../http/serve-file.js';
 import { checkShape, type JsonSchema } from '../http/shape.js';
-import type { ArtifactRow } from '../mgmt/artifacts.js';
+import { type ActionRow, feedbackOf, findAction, moduleInActionsOf } from '../store/actions.js';
+import { type ArtifactRow, moduleArtifacts, storedArtifactNamed } from '../store/artifacts.js';
+import { setModuleParts } from '../store/distribution-sets.js';
+import { moduleInFileOf } from '../store/recipes.js';
+import { visibleMetadata } from '../store/software-modules.js';
+import { setAttributes, setAutoConfirm, type GatewayRow as TargetRow } from '../store/targets.js';
 import { parseFeedback, recordFeedback } from './feedback.js';
 import { artifactLinks, controllerUrl } from './links.js';
 
@@ -26,7 +30,7 @@ const BASE = '/:tenant/controller/v1/:controllerId';
 
 function actionOf(ctx: Ctx, t: TargetRow, kind?: ActionRow['kind']): ActionRow {
   const raw = ctx.params.actionId ?? '';
-  const a = /^\d{1,15}$/.test(raw) ? findAction(ctx.app, Number(raw)) : undefined;
+  const a = /^\d{1,15}$/.test(raw) ? findAction(ctx.app.db, Number(raw)) : undefined;
   if (!a || a.target_id !== t.id || (kind && a.kind !== kind))
     throw notFound('action.notFound', `action ${raw} does not exist`);
   return a;
@@ -42,19 +46,9 @@ function artifactJson(ctx: Ctx, a: ArtifactRow) {
 }
 
 function chunksOf(ctx: Ctx, dsId: number) {
-  const modules = ctx.app.db
-    .prepare(
-      `SELECT m.id, m.name, m.version, t.key FROM ds_modules d JOIN software_modules m ON m.id = d.module_id
-       JOIN sm_types t ON t.id = m.type_id WHERE d.ds_id = ? ORDER BY m.id`,
-    )
-    .all(dsId) as { id: number; name: string; version: string; key: string }[];
-  return modules.map((m) => {
-    const artifacts = ctx.app.db
-      .prepare('SELECT * FROM artifacts WHERE module_id = ? AND stored = 1 ORDER BY id')
-      .all(m.id) as ArtifactRow[];
-    const metadata = ctx.app.db
-      .prepare('SELECT key, value FROM sm_metadata WHERE module_id = ? AND target_visible = 1 ORDER BY key')
-      .all(m.id) as { key: string; value: string }[];
+  return setModuleParts(ctx.app.db, dsId).map((m) => {
+    const artifacts = moduleArtifacts(ctx.app.db, m.id, true);
+    const metadata = visibleMetadata(ctx.app.db, m.id);
     return {
       part: m.key,
       version: m.version,
@@ -69,11 +63,7 @@ function actionHistory(ctx: Ctx, a: ActionRow) {
   const raw = ctx.query.get('actionHistory');
   if (raw === null) return undefined;
   const n = Number(raw);
-  const rows = ctx.app.db
-    .prepare('SELECT body FROM feedback WHERE action_id = ? ORDER BY id DESC')
-    .all(a.id) as {
-    body: string;
-  }[];
+  const rows = feedbackOf(ctx.app.db, a.id, true);
   const messages = rows.flatMap((r) => {
     const f = JSON.parse(r.body) as { status?: { execution?: string; details?: string[] } };
     return f.status?.details?.length ? f.status.details : [`execution: ${f.status?.execution ?? 'unknown'}`];
@@ -105,23 +95,11 @@ function deploymentJson(ctx: Ctx, a: ActionRow) {
 
 /** Artifacts this controller may read: in a set of one of its actions, or in a recipe visible to it. */
 function moduleVisible(ctx: Ctx, t: TargetRow, moduleId: number): boolean {
-  const viaAction = ctx.app.db
-    .prepare(
-      'SELECT 1 FROM actions a JOIN ds_modules d ON d.ds_id = a.ds_id WHERE a.target_id = ? AND d.module_id = ? LIMIT 1',
-    )
-    .get(t.id, moduleId);
-  if (viaAction) return true;
-  const states =
-    t.scope === 'testing'
-      ? "('RELEASE_CANDIDATE','WAITING_FOR_APPROVAL','RELEASED','INACTIVE')"
-      : "('RELEASED','INACTIVE')";
-  return (
-    ctx.app.db
-      .prepare(
-        `SELECT 1 FROM recipe_artifacts ra JOIN recipes r ON r.id = ra.recipe_id JOIN artifacts x ON x.id = ra.artifact_id
-         WHERE x.module_id = ? AND r.lifecycle IN ${states} LIMIT 1`,
-      )
-      .get(moduleId) !== undefined
+  if (moduleInActionsOf(ctx.app.db, t.id, moduleId)) return true;
+  return moduleInFileOf(
+    ctx.app.db,
+    moduleId,
+    LIFECYCLES.filter((l) => visibleTo(l, t.scope)),
   );
 }
 
@@ -137,10 +115,7 @@ async function downloadArtifact(ctx: Ctx): Promise<void> {
   const t = authenticateGateway(ctx, false);
   const moduleId = moduleIdOf(ctx, t);
   const name = ctx.params.fileName ?? '';
-  const find = (n: string) =>
-    ctx.app.db
-      .prepare('SELECT * FROM artifacts WHERE module_id = ? AND filename = ? AND stored = 1')
-      .get(moduleId, n) as ArtifactRow | undefined;
+  const find = (n: string) => storedArtifactNamed(ctx.app.db, moduleId, n);
   const exact = find(name);
   if (!exact && name.endsWith('.MD5SUM')) {
     const a = find(name.slice(0, -'.MD5SUM'.length));
@@ -149,7 +124,7 @@ async function downloadArtifact(ctx: Ctx): Promise<void> {
     ctx.res.writeHead(200, {
       'content-type': 'text/plain; charset=utf-8',
       'content-length': Buffer.byteLength(text),
-      'content-disposition': `attachment; filename="${a.filename.replace(/["\\]/g, '_')}.MD5SUM"`,
+      'content-disposition': contentDisposition(`${a.filename}.MD5SUM`),
     });
     ctx.res.end(ctx.req.method === 'HEAD' ? undefined : text);
     return;
@@ -245,7 +220,7 @@ export const ddiRoutes: Route[] = [
         next = Object.fromEntries(Object.entries(current).filter(([k]) => !(k in b.data)));
         break;
     }
-    ctx.app.db.prepare('UPDATE targets SET attributes = ? WHERE id = ?').run(JSON.stringify(next), t.id);
+    setAttributes(ctx.app.db, t.id, JSON.stringify(next));
     sendJson(ctx.res, 200, {});
   }),
   get(`${BASE}/confirmationBase`, (ctx) => {
@@ -261,12 +236,12 @@ export const ddiRoutes: Route[] = [
   post(`${BASE}/confirmationBase/activateAutoConfirm`, async (ctx) => {
     const t = authenticateGateway(ctx, true);
     await readJson(ctx.req, ctx.app.config.jsonBodyLimit);
-    ctx.app.db.prepare('UPDATE targets SET auto_confirm = 1 WHERE id = ?').run(t.id);
+    setAutoConfirm(ctx.app.db, t.id, true);
     sendJson(ctx.res, 200, {});
   }),
   post(`${BASE}/confirmationBase/deactivateAutoConfirm`, (ctx) => {
     const t = authenticateGateway(ctx, true);
-    ctx.app.db.prepare('UPDATE targets SET auto_confirm = 0 WHERE id = ?').run(t.id);
+    setAutoConfirm(ctx.app.db, t.id, false);
     sendJson(ctx.res, 200, {});
   }),
   get(`${BASE}/confirmationBase/:actionId`, (ctx) => {
@@ -297,9 +272,7 @@ export const ddiRoutes: Route[] = [
   get(`${BASE}/softwaremodules/:moduleId/artifacts`, (ctx) => {
     const t = authenticateGateway(ctx, false);
     const moduleId = moduleIdOf(ctx, t);
-    const rows = ctx.app.db
-      .prepare('SELECT * FROM artifacts WHERE module_id = ? AND stored = 1 ORDER BY id')
-      .all(moduleId) as ArtifactRow[];
+    const rows = moduleArtifacts(ctx.app.db, moduleId, true);
     sendJson(
       ctx.res,
       200,

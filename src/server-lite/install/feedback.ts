@@ -7,9 +7,16 @@
 
 import { EXECUTIONS, FINISHED, MODULE_STATES, PHASES } from '../../recipe/status.js';
 import type { App } from '../app.js';
-import { type ActionRow, closeAction, findAction } from '../domain/actions.js';
+import { closeAction } from '../domain/actions.js';
 import { ApiError, badRequest } from '../http/errors.js';
 import { checkShape, type JsonSchema } from '../http/shape.js';
+import {
+  type ActionRow,
+  findAction,
+  hasFeedbackId,
+  insertFeedback,
+  setCancelRequested,
+} from '../store/actions.js';
 
 const PROGRESS = {
   type: 'object',
@@ -120,29 +127,28 @@ export function recordFeedback(
   actor: string,
 ): Recorded {
   if (f.feedbackId !== undefined) {
-    const known = app.db
-      .prepare('SELECT 1 FROM feedback WHERE action_id = ? AND feedback_id = ?')
-      .get(action.id, f.feedbackId);
-    if (known) return 'duplicate';
+    if (hasFeedbackId(app.db, action.id, f.feedbackId)) return 'duplicate';
   }
-  const current = findAction(app, action.id) as ActionRow;
+  const current = findAction(app.db, action.id) as ActionRow;
   if (current.status !== 'open' && !offline)
     throw new ApiError(
       410,
       'soup.action.closed',
       `action ${action.id} is ${current.status}: stop reporting it`,
     );
-  app.db
-    .prepare(
-      'INSERT INTO feedback (action_id, feedback_id, channel, received_at, offline, body) VALUES (?, ?, ?, ?, ?, ?)',
-    )
-    .run(action.id, f.feedbackId ?? null, channel, app.clock.now(), offline ? 1 : 0, JSON.stringify(f));
+  insertFeedback(app.db, action.id, {
+    feedback_id: f.feedbackId ?? null,
+    channel,
+    received_at: app.clock.now(),
+    offline,
+    body: JSON.stringify(f),
+  });
   if (current.status !== 'open') return 'history';
   if (channel === 'cancel') {
     if (f.status.execution === 'closed' && f.status.result.finished !== 'failure')
       closeAction(app, current, 'canceled', null, actor);
     else if (f.status.execution === 'rejected' || f.status.result.finished === 'failure')
-      app.db.prepare('UPDATE actions SET cancel_requested = 0 WHERE id = ?').run(current.id);
+      setCancelRequested(app.db, current.id, false);
     return 'recorded';
   }
   if (channel === 'confirmation') return 'recorded';

@@ -8,18 +8,19 @@ import { pathSegment } from '../../lib/path-segment.js';
 import type { Ctx } from '../app.js';
 import { authenticateGateway } from '../auth/install-auth.js';
 import { visibleTo } from '../domain/lifecycle.js';
-import { findRecipe, type RecipeRow } from '../domain/recipe-store.js';
-import type { GatewayRow as TargetRow } from '../domain/targets.js';
+import type { RecipeRow } from '../domain/recipe-store.js';
 import { notFound } from '../http/errors.js';
 import { sendJson } from '../http/respond.js';
 import { get, head, type Route } from '../http/route.js';
 import { serveFile } from '../http/serve-file.js';
-import type { ArtifactRow } from '../mgmt/artifacts.js';
 import { signaturesOf } from '../mgmt/recipe-lifecycle.js';
+import { findArtifact } from '../store/artifacts.js';
+import { findRecipe, lifecyclesNaming } from '../store/recipes.js';
+import type { GatewayRow as TargetRow } from '../store/targets.js';
 
 function visibleRecipe(ctx: Ctx, t: TargetRow): RecipeRow & { file: Buffer } {
   const raw = ctx.params.recipeId ?? '';
-  const r = /^\d{1,15}$/.test(raw) ? findRecipe(ctx.app, Number(raw)) : undefined;
+  const r = /^\d{1,15}$/.test(raw) ? findRecipe(ctx.app.db, Number(raw)) : undefined;
   if (!r?.file || !visibleTo(r.lifecycle, t.scope))
     throw notFound('recipe.notFound', `recipe ${raw} does not exist`);
   return r as RecipeRow & { file: Buffer };
@@ -29,13 +30,9 @@ async function artifact(ctx: Ctx): Promise<void> {
   const t = authenticateGateway(ctx, false);
   const raw = ctx.params.fileId ?? '';
   const id = /^\d{1,15}$/.test(raw) ? Number(raw) : -1;
-  const recipes = ctx.app.db
-    .prepare(
-      'SELECT r.lifecycle FROM recipe_artifacts ra JOIN recipes r ON r.id = ra.recipe_id WHERE ra.artifact_id = ?',
-    )
-    .all(id) as { lifecycle: RecipeRow['lifecycle'] }[];
-  const a = ctx.app.db.prepare('SELECT * FROM artifacts WHERE id = ?').get(id) as ArtifactRow | undefined;
-  if (!a?.stored || !recipes.some((r) => visibleTo(r.lifecycle, t.scope)))
+  const lifecycles = lifecyclesNaming(ctx.app.db, id);
+  const a = findArtifact(ctx.app.db, id);
+  if (!a?.stored || !lifecycles.some((l) => visibleTo(l, t.scope)))
     throw notFound('artifact.notFound', `artifact ${raw} does not exist`);
   await serveFile(ctx.req, ctx.res, {
     path: join(ctx.app.artifactDir, pathSegment(String(a.id), 'artifact id')),

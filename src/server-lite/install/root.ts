@@ -6,10 +6,11 @@
  */
 import { createHash } from 'node:crypto';
 import { authenticateGateway } from '../auth/install-auth.js';
-import { installedDeploymentOf, openActionOf } from '../domain/actions.js';
+import { installedDeploymentOf } from '../domain/actions.js';
 import { tenantValue } from '../domain/tenant-config.js';
 import { sendJson } from '../http/respond.js';
 import { get, type Route } from '../http/route.js';
+import { openActionOf } from '../store/actions.js';
 import { controllerUrl } from './links.js';
 
 export const rootRoutes: Route[] = [
@@ -23,7 +24,7 @@ export const rootRoutes: Route[] = [
       `http://${ctx.req.socket.remoteAddress ?? 'unknown'}`,
     );
     const links: Record<string, { href: string }> = {};
-    const open = openActionOf(app, t.id);
+    const open = openActionOf(app.db, t.id);
     if (open?.cancel_requested === 1)
       links.cancelAction = { href: controllerUrl(ctx, `cancelAction/${open.id}`) };
     else if (open?.kind === 'deployment') {

@@ -13,6 +13,7 @@ import { badRequest } from '../http/errors.js';
 import { sendEmpty } from '../http/respond.js';
 import { put, type Route } from '../http/route.js';
 import { checkShape, type JsonSchema } from '../http/shape.js';
+import { storeReport } from '../store/targets.js';
 
 const REPORT: JsonSchema = {
   type: 'object',
@@ -73,12 +74,7 @@ export const systemReportRoutes: Route[] = [
     const { app } = ctx;
     const now = app.clock.now();
     app.db.transaction(() => {
-      app.db
-        .prepare(
-          `UPDATE targets SET last_report = ?, last_report_at = ?, report_requested = 0, last_poll_at = ?,
-           report_changed_at = CASE WHEN report_hash IS ? THEN report_changed_at ELSE ? END, report_hash = ? WHERE id = ?`,
-        )
-        .run(raw.toString('utf8'), now, now, hash, now, hash, t.id);
+      storeReport(app.db, t.id, raw.toString('utf8'), hash, now);
       runMatchJob(app, t.id, `controller:${t.controller_id}`);
     })();
     sendEmpty(ctx.res, 204);

@@ -4,21 +4,21 @@
  */
 import type { Ctx } from '../app.js';
 import { authenticateGateway } from '../auth/install-auth.js';
-import { type ActionRow, findAction } from '../domain/actions.js';
 import { type MaintenanceWindow, windowState } from '../domain/maintenance-window.js';
-import { findRecipe } from '../domain/recipe-store.js';
-import type { GatewayRow as TargetRow } from '../domain/targets.js';
 import { readJson } from '../http/body.js';
 import { notFound } from '../http/errors.js';
 import { sendJson } from '../http/respond.js';
 import { get, post, type Route } from '../http/route.js';
 import { checkShape, type JsonSchema } from '../http/shape.js';
+import { type ActionRow, findAction } from '../store/actions.js';
+import { findRecipe } from '../store/recipes.js';
+import type { GatewayRow as TargetRow } from '../store/targets.js';
 import { type Feedback, parseFeedback, recordFeedback } from './feedback.js';
 import { controllerUrl } from './links.js';
 
 function actionOf(ctx: Ctx, t: TargetRow, raw: string | undefined, kind: ActionRow['kind']): ActionRow {
   const id = raw !== undefined && /^\d{1,15}$/.test(raw) ? Number(raw) : -1;
-  const a = findAction(ctx.app, id);
+  const a = findAction(ctx.app.db, id);
   if (!a || a.target_id !== t.id || a.kind !== kind)
     throw notFound('action.notFound', `action ${raw} does not exist`);
   return a;
@@ -46,7 +46,7 @@ export const systemUpdateRoutes: Route[] = [
     const a = actionOf(ctx, t, ctx.params.actionId, 'systemUpdate');
     if (a.status === 'canceled' || a.cancel_requested === 1)
       throw notFound('action.canceled', `action ${a.id} was cancelled`);
-    const r = findRecipe(ctx.app, a.recipe_id ?? -1);
+    const r = findRecipe(ctx.app.db, a.recipe_id ?? -1);
     if (!r) throw notFound('recipe.notFound', `the recipe of action ${a.id} no longer exists`);
     const body: Record<string, unknown> = {
       id: String(a.id),

@@ -15,19 +15,20 @@ import { sendEmpty, sendJson } from '../http/respond.js';
 import { del, get, post, type Route } from '../http/route.js';
 import { serveFile } from '../http/serve-file.js';
 import { pathId } from '../http/shape.js';
-import { type AuditRow, auditOf, created } from './audit.js';
+import {
+  type ArtifactRow,
+  artifactNameTaken,
+  deleteArtifact,
+  findArtifact,
+  findModuleArtifact,
+  insertArtifact,
+  moduleArtifacts,
+} from '../store/artifacts.js';
+import { artifactInAnyFile } from '../store/recipes.js';
+import { auditOf } from './audit.js';
 import { loadModule } from './software-modules.js';
 
-export interface ArtifactRow extends AuditRow {
-  id: number;
-  module_id: number;
-  filename: string;
-  md5: string;
-  sha1: string;
-  sha256: string;
-  size: number;
-  stored: number;
-}
+export type { ArtifactRow } from '../store/artifacts.js';
 
 export function artifactJson(ctx: Ctx, a: ArtifactRow) {
   return {
@@ -43,12 +44,6 @@ export function artifactJson(ctx: Ctx, a: ArtifactRow) {
   };
 }
 
-export function moduleArtifacts(ctx: Ctx, moduleId: number): ArtifactRow[] {
-  return ctx.app.db
-    .prepare('SELECT * FROM artifacts WHERE module_id = ? ORDER BY id')
-    .all(moduleId) as ArtifactRow[];
-}
-
 export function artifactPath(ctx: Ctx, id: number): string {
   return join(ctx.app.artifactDir, pathSegment(String(id), 'artifact id'));
 }
@@ -56,12 +51,7 @@ export function artifactPath(ctx: Ctx, id: number): string {
 function loadArtifact(ctx: Ctx): ArtifactRow {
   const module = loadModule(ctx);
   const id = pathId(ctx.params.artifactId);
-  const a =
-    id === null
-      ? undefined
-      : (ctx.app.db.prepare('SELECT * FROM artifacts WHERE id = ? AND module_id = ?').get(id, module.id) as
-          | ArtifactRow
-          | undefined);
+  const a = id === null ? undefined : findModuleArtifact(ctx.app.db, id, module.id);
   if (!a)
     throw notFound(
       'artifact.notFound',
@@ -70,64 +60,63 @@ function loadArtifact(ctx: Ctx): ArtifactRow {
   return a;
 }
 
-export const artifactRoutes: Route[] = [
-  post('/rest/v1/softwaremodules/:id/artifacts', async (ctx) => {
-    const user = requireRole(ctx, 'MODULE_RESPONSIBLE');
-    const module = loadModule(ctx);
-    const up = await receiveUpload(ctx.req, ctx.query, ctx.app.tmpDir, ctx.app.config.artifactLimit);
-    const { db, clock } = ctx.app;
-    let id: number;
-    try {
-      for (const h of ['md5', 'sha1', 'sha256'] as const) {
-        const want = up.declared[h];
-        if (want !== undefined && want !== up[h])
-          throw badRequest(
-            'artifact.hashMismatch',
-            `declared ${h} ${want} differs from the uploaded bytes' ${up[h]}`,
-          );
-      }
-      id = db.transaction(() => {
-        if (
-          db
-            .prepare('SELECT 1 FROM artifacts WHERE module_id = ? AND filename = ?')
-            .get(module.id, up.filename)
-        )
-          throw conflict(
-            'artifact.exists',
-            `software module ${module.id} already has an artifact ${up.filename}`,
-          );
-        const r = db
-          .prepare(
-            `INSERT INTO artifacts (module_id, filename, md5, sha1, sha256, size, created_by, created_at, last_modified_by, last_modified_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            module.id,
-            up.filename,
-            up.md5,
-            up.sha1,
-            up.sha256,
-            up.size,
-            ...created(user.name, clock.now()),
-          );
-        const newId = Number(r.lastInsertRowid);
-        renameSync(up.tmpPath, artifactPath(ctx, newId));
-        return newId;
-      })();
-    } catch (err) {
-      await rm(up.tmpPath, { force: true });
-      throw err;
+async function uploadArtifact(ctx: Ctx): Promise<void> {
+  const user = requireRole(ctx, 'MODULE_RESPONSIBLE');
+  const module = loadModule(ctx);
+  const up = await receiveUpload(ctx.req, ctx.query, ctx.app.tmpDir, ctx.app.config.artifactLimit);
+  const { db, clock } = ctx.app;
+  let id: number;
+  try {
+    for (const h of ['md5', 'sha1', 'sha256'] as const) {
+      const want = up.declared[h];
+      if (want !== undefined && want !== up[h])
+        throw badRequest(
+          'artifact.hashMismatch',
+          `declared ${h} ${want} differs from the uploaded bytes' ${up[h]}`,
+        );
     }
-    const row = db.prepare('SELECT * FROM artifacts WHERE id = ?').get(id) as ArtifactRow;
-    sendJson(ctx.res, 201, artifactJson(ctx, row));
-  }),
+    id = db.transaction(() => {
+      if (artifactNameTaken(db, module.id, up.filename))
+        throw conflict(
+          'artifact.exists',
+          `software module ${module.id} already has an artifact ${up.filename}`,
+        );
+      const newId = insertArtifact(
+        db,
+        {
+          moduleId: module.id,
+          filename: up.filename,
+          md5: up.md5,
+          sha1: up.sha1,
+          sha256: up.sha256,
+          size: up.size,
+        },
+        user.name,
+        clock.now(),
+      );
+      renameSync(up.tmpPath, artifactPath(ctx, newId));
+      return newId;
+    })();
+  } catch (err) {
+    await rm(up.tmpPath, { force: true });
+    throw err;
+  }
+  const row = findArtifact(db, id) as ArtifactRow;
+  sendJson(ctx.res, 201, artifactJson(ctx, row));
+}
+
+export const artifactRoutes: Route[] = [
+  {
+    ...post('/rest/v1/softwaremodules/:id/artifacts', uploadArtifact),
+    body: 'artifact',
+  },
   get('/rest/v1/softwaremodules/:id/artifacts', (ctx) => {
     requireRole(ctx, 'READ');
     const module = loadModule(ctx);
     sendJson(
       ctx.res,
       200,
-      moduleArtifacts(ctx, module.id).map((a) => artifactJson(ctx, a)),
+      moduleArtifacts(ctx.app.db, module.id).map((a) => artifactJson(ctx, a)),
     );
   }),
   get('/rest/v1/softwaremodules/:id/artifacts/:artifactId', (ctx) => {
@@ -148,9 +137,9 @@ export const artifactRoutes: Route[] = [
   del('/rest/v1/softwaremodules/:id/artifacts/:artifactId', (ctx) => {
     requireRole(ctx, 'MODULE_RESPONSIBLE');
     const a = loadArtifact(ctx);
-    const used = ctx.app.db.prepare('SELECT 1 FROM recipe_artifacts WHERE artifact_id = ? LIMIT 1').get(a.id);
-    if (used) throw conflict('artifact.inUse', `artifact ${a.id} is part of a published recipe file`);
-    ctx.app.db.prepare('DELETE FROM artifacts WHERE id = ?').run(a.id);
+    if (artifactInAnyFile(ctx.app.db, a.id))
+      throw conflict('artifact.inUse', `artifact ${a.id} is part of a published recipe file`);
+    deleteArtifact(ctx.app.db, a.id);
     rmSync(artifactPath(ctx, a.id), { force: true });
     sendEmpty(ctx.res, 204);
   }),

@@ -1,10 +1,5 @@
-/** The common fields of 003 (`createdBy, createdAt, lastModifiedBy, lastModifiedAt`, UTC milliseconds). */
-export interface AuditRow {
-  created_by: string;
-  created_at: number;
-  last_modified_by: string;
-  last_modified_at: number;
-}
+/** The common fields of 003 in their Management API form. */
+import type { AuditRow } from '../store/audit.js';
 
 export function auditOf(row: AuditRow) {
   return {
@@ -13,9 +8,4 @@ export function auditOf(row: AuditRow) {
     lastModifiedBy: row.last_modified_by,
     lastModifiedAt: row.last_modified_at,
   };
-}
-
-/** Column values for an insert: created and modified by `who` at `now`. */
-export function created(who: string, now: number): [string, number, string, number] {
-  return [who, now, who, now];
 }

@@ -9,30 +9,15 @@ import { badRequest, conflict } from '../http/errors.js';
 import { sendJson } from '../http/respond.js';
 import { post, type Route } from '../http/route.js';
 import { checkShape, S } from '../http/shape.js';
-import { auditOf, created } from './audit.js';
+import { type DsTypeRow, dsTypeModules, dsTypeUses, insertDsType, type TypeLink } from '../store/types.js';
+import { auditOf } from './audit.js';
 import { findSmType } from './software-module-types.js';
-import { type TypeRowBase, typeTable } from './type-table.js';
+import { typeTable } from './type-table.js';
 
-export type DsTypeRow = TypeRowBase;
-
-interface TypeLink {
-  id: number;
-  key: string;
-  name: string;
-  mandatory: number;
-}
-
-export function dsTypeModules(ctx: Ctx, dsTypeId: number): TypeLink[] {
-  return ctx.app.db
-    .prepare(
-      `SELECT t.id, t.key, t.name, l.mandatory FROM ds_type_modules l JOIN sm_types t ON t.id = l.sm_type_id
-       WHERE l.ds_type_id = ? ORDER BY t.id`,
-    )
-    .all(dsTypeId) as TypeLink[];
-}
+export type { DsTypeRow } from '../store/types.js';
 
 export function dsTypeJson(ctx: Ctx, r: DsTypeRow) {
-  const links = dsTypeModules(ctx, r.id);
+  const links = dsTypeModules(ctx.app.db, r.id);
   const ref = (l: TypeLink) => ({ id: l.id, key: l.key, name: l.name });
   return {
     id: r.id,
@@ -54,12 +39,7 @@ const dsTypes = typeTable<DsTypeRow>({
   entity: 'distributionsettype',
   noun: 'distribution set type',
   json: dsTypeJson,
-  uses: (ctx, id) =>
-    (
-      ctx.app.db.prepare('SELECT COUNT(*) AS n FROM distribution_sets WHERE type_id = ?').get(id) as {
-        n: number;
-      }
-    ).n,
+  uses: (ctx, id) => dsTypeUses(ctx.app.db, id),
 });
 
 export const findDsType = dsTypes.find;
@@ -123,19 +103,19 @@ export const distributionSetTypeRoutes: Route[] = [
           throw conflict('distributionsettype.exists', `[${i}].key: a distribution set type ${t.key} exists`);
         const mandatory = resolveTypes(ctx, t.mandatoryModuleTypes, `[${i}].mandatoryModuleTypes`);
         const optional = resolveTypes(ctx, t.optionalModuleTypes, `[${i}].optionalModuleTypes`);
-        const r = db
-          .prepare(
-            `INSERT INTO ds_types (key, name, description, colour, created_by, created_at, last_modified_by, last_modified_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(t.key, t.name, t.description ?? null, t.colour ?? null, ...created(user.name, clock.now()));
-        const id = Number(r.lastInsertRowid);
-        const link = db.prepare(
-          'INSERT OR REPLACE INTO ds_type_modules (ds_type_id, sm_type_id, mandatory) VALUES (?, ?, ?)',
+        return insertDsType(
+          db,
+          {
+            key: t.key,
+            name: t.name,
+            description: t.description ?? null,
+            colour: t.colour ?? null,
+            optional,
+            mandatory,
+          },
+          user.name,
+          clock.now(),
         );
-        for (const sm of optional) link.run(id, sm, 0);
-        for (const sm of mandatory) link.run(id, sm, 1);
-        return id;
       }),
     )();
     sendJson(

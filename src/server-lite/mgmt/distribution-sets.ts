@@ -5,54 +5,58 @@
  */
 import { type Ctx, mgmtUrl } from '../app.js';
 import { requireRole } from '../auth/basic.js';
+import { contentOf, setsOf } from '../domain/recipe-store.js';
 import { readJson } from '../http/body.js';
 import { badRequest, conflict, notFound } from '../http/errors.js';
-import { page } from '../http/fiql.js';
+import { page } from '../http/page.js';
 import { sendEmpty, sendJson } from '../http/respond.js';
 import { del, get, post, put, type Route } from '../http/route.js';
 import { checkShape, pathId, S } from '../http/shape.js';
-import { type AuditRow, auditOf, created } from './audit.js';
-import { type DsTypeRow, dsTypeModules, findDsType } from './distribution-set-types.js';
+import { setHasAction } from '../store/actions.js';
+import {
+  assignModule,
+  countModulesOfType,
+  type DsMetaRow,
+  type DsRow,
+  deleteSet,
+  deleteSetMeta,
+  findSet,
+  insertSet,
+  insertSetMeta,
+  listSets,
+  setExists,
+  setMetadata,
+  setMetaExists,
+  setModules,
+  softDeleteSet,
+  touchSet,
+  unassignModule,
+  updateSet,
+  updateSetMeta,
+} from '../store/distribution-sets.js';
+import { contentsExcept } from '../store/recipes.js';
+import { findModule } from '../store/software-modules.js';
+import { type DsTypeRow, dsTypeModules } from '../store/types.js';
+import { auditOf } from './audit.js';
+import { findDsType } from './distribution-set-types.js';
 import { findSmType } from './software-module-types.js';
-import { findModule, moduleJson, type SmRow } from './software-modules.js';
+import { moduleJson } from './software-modules.js';
 
-export interface DsRow extends AuditRow {
-  id: number;
-  name: string;
-  version: string;
-  description: string | null;
-  type_id: number;
-  required_migration_step: number;
-  deleted: number;
-}
-
-export function findSet(ctx: Ctx, id: number, withDeleted = false): DsRow | undefined {
-  return ctx.app.db
-    .prepare(`SELECT * FROM distribution_sets WHERE id = ?${withDeleted ? '' : ' AND deleted = 0'}`)
-    .get(id) as DsRow | undefined;
-}
+export type { DsRow } from '../store/distribution-sets.js';
 
 export function loadSet(ctx: Ctx, raw = ctx.params.id): DsRow {
   const id = pathId(raw);
-  const row = id === null ? undefined : findSet(ctx, id);
+  const row = id === null ? undefined : findSet(ctx.app.db, id);
   if (!row) throw notFound('distributionset.notFound', `distribution set ${raw} does not exist`);
   return row;
 }
 
-export function setModules(ctx: Ctx, dsId: number): SmRow[] {
-  return ctx.app.db
-    .prepare(
-      'SELECT m.* FROM ds_modules d JOIN software_modules m ON m.id = d.module_id WHERE d.ds_id = ? ORDER BY m.id',
-    )
-    .all(dsId) as SmRow[];
-}
-
 /** Every mandatory module type present and at least one module. */
 export function isComplete(ctx: Ctx, ds: DsRow): boolean {
-  const modules = setModules(ctx, ds.id);
+  const modules = setModules(ctx.app.db, ds.id);
   if (modules.length === 0) return false;
   const present = new Set(modules.map((m) => m.type_id));
-  return dsTypeModules(ctx, ds.type_id).every((l) => l.mandatory === 0 || present.has(l.id));
+  return dsTypeModules(ctx.app.db, ds.type_id).every((l) => l.mandatory === 0 || present.has(l.id));
 }
 
 export function setJson(ctx: Ctx, r: DsRow) {
@@ -68,7 +72,7 @@ export function setJson(ctx: Ctx, r: DsRow) {
     complete: isComplete(ctx, r),
     deleted: r.deleted === 1,
     locked: isLocked(ctx, r.id),
-    modules: setModules(ctx, r.id).map((m) => moduleJson(ctx, m)),
+    modules: setModules(ctx.app.db, r.id).map((m) => moduleJson(ctx, m)),
     ...auditOf(r),
     _links: {
       self: { href: mgmtUrl(ctx, `distributionsets/${r.id}`) },
@@ -82,17 +86,8 @@ export function setJson(ctx: Ctx, r: DsRow) {
 /** Used by an action or referenced by a recipe outside DRAFT. */
 export function isLocked(ctx: Ctx, dsId: number): boolean {
   const { db } = ctx.app;
-  if (db.prepare('SELECT 1 FROM actions WHERE ds_id = ? LIMIT 1').get(dsId)) return true;
-  const recipes = db.prepare("SELECT content FROM recipes WHERE lifecycle <> 'DRAFT'").all() as {
-    content: string;
-  }[];
-  return recipes.some((r) => {
-    const c = JSON.parse(r.content) as {
-      modules: { distributionSetId?: number }[];
-      systemDistributionSets: number[];
-    };
-    return c.modules.some((m) => m.distributionSetId === dsId) || c.systemDistributionSets.includes(dsId);
-  });
+  if (setHasAction(db, dsId)) return true;
+  return contentsExcept(db, ['DRAFT']).some((content) => setsOf(contentOf({ content })).includes(dsId));
 }
 
 const MODULE_REFS = S.arrayOf(S.object({ id: S.id }, ['id']));
@@ -123,9 +118,9 @@ const META_UPDATE = S.object({ value: S.str(4000) }, ['value']);
 /** Adds modules to a set, checking the type allows each module's type and its maxAssignments. */
 function assignModules(ctx: Ctx, ds: DsRow, ids: number[], path: string): void {
   const { db } = ctx.app;
-  const allowed = new Map(dsTypeModules(ctx, ds.type_id).map((l) => [l.id, l]));
+  const allowed = new Map(dsTypeModules(db, ds.type_id).map((l) => [l.id, l]));
   for (const [i, id] of ids.entries()) {
-    const m = findModule(ctx, id);
+    const m = findModule(db, id);
     if (!m)
       throw badRequest(
         'distributionset.unknownModule',
@@ -136,15 +131,9 @@ function assignModules(ctx: Ctx, ds: DsRow, ids: number[], path: string): void {
         'distributionset.unsupportedModuleType',
         `${path}[${i}].id: the distribution set type does not allow software modules of type ${findSmType(ctx, m.type_id)?.key}`,
       );
-    db.prepare('INSERT OR IGNORE INTO ds_modules (ds_id, module_id) VALUES (?, ?)').run(ds.id, id);
+    assignModule(db, ds.id, id);
     const type = findSmType(ctx, m.type_id);
-    const n = (
-      db
-        .prepare(
-          'SELECT COUNT(*) AS n FROM ds_modules d JOIN software_modules s ON s.id = d.module_id WHERE d.ds_id = ? AND s.type_id = ?',
-        )
-        .get(ds.id, m.type_id) as { n: number }
-    ).n;
+    const n = countModulesOfType(db, ds.id, m.type_id);
     if (type && n > type.max_assignments)
       throw badRequest(
         'distributionset.maxAssignments',
@@ -153,29 +142,14 @@ function assignModules(ctx: Ctx, ds: DsRow, ids: number[], path: string): void {
   }
 }
 
-interface MetaRow {
-  key: string;
-  value: string;
-}
-
-function setMetadata(ctx: Ctx, dsId: number): MetaRow[] {
-  return ctx.app.db
-    .prepare('SELECT key, value FROM ds_metadata WHERE ds_id = ? ORDER BY key')
-    .all(dsId) as MetaRow[];
-}
-
 function touch(ctx: Ctx, id: number, who: string): void {
-  ctx.app.db
-    .prepare('UPDATE distribution_sets SET last_modified_by = ?, last_modified_at = ? WHERE id = ?')
-    .run(who, ctx.app.clock.now(), id);
+  touchSet(ctx.app.db, id, who, ctx.app.clock.now());
 }
 
 export const distributionSetRoutes: Route[] = [
   get('/rest/v1/distributionsets', (ctx) => {
     requireRole(ctx, 'READ');
-    const rows = ctx.app.db
-      .prepare('SELECT * FROM distribution_sets WHERE deleted = 0 ORDER BY id')
-      .all() as DsRow[];
+    const rows = listSets(ctx.app.db);
     sendJson(
       ctx.res,
       200,
@@ -209,29 +183,23 @@ export const distributionSetRoutes: Route[] = [
             'distributionset.unknownType',
             `[${i}].type: distribution set type ${d.type} does not exist`,
           );
-        if (
-          db
-            .prepare('SELECT 1 FROM distribution_sets WHERE name = ? AND version = ? AND deleted = 0')
-            .get(d.name, d.version)
-        )
+        if (setExists(db, d.name, d.version))
           throw conflict('distributionset.exists', `[${i}]: distribution set ${d.name} ${d.version} exists`);
-        const r = db
-          .prepare(
-            `INSERT INTO distribution_sets (name, version, description, type_id, required_migration_step, created_by, created_at,
-             last_modified_by, last_modified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            d.name,
-            d.version,
-            d.description ?? null,
-            type.id,
-            d.requiredMigrationStep ? 1 : 0,
-            ...created(user.name, clock.now()),
-          );
-        const id = Number(r.lastInsertRowid);
+        const id = insertSet(
+          db,
+          {
+            name: d.name,
+            version: d.version,
+            description: d.description ?? null,
+            typeId: type.id,
+            requiredMigrationStep: d.requiredMigrationStep === true,
+          },
+          user.name,
+          clock.now(),
+        );
         assignModules(
           ctx,
-          findSet(ctx, id) as DsRow,
+          findSet(db, id) as DsRow,
           (d.modules ?? []).map((m) => m.id),
           `[${i}].modules`,
         );
@@ -241,7 +209,7 @@ export const distributionSetRoutes: Route[] = [
     sendJson(
       ctx.res,
       201,
-      ids.map((id) => setJson(ctx, findSet(ctx, id) as DsRow)),
+      ids.map((id) => setJson(ctx, findSet(db, id) as DsRow)),
     );
   }),
   put('/rest/v1/distributionsets/:id', async (ctx) => {
@@ -254,33 +222,28 @@ export const distributionSetRoutes: Route[] = [
         'distributionset.locked',
         `distribution set ${row.id} is in use: name and version are fixed`,
       );
-    ctx.app.db
-      .prepare(
-        `UPDATE distribution_sets SET name = ?, version = ?, description = ?, required_migration_step = ?,
-         last_modified_by = ?, last_modified_at = ? WHERE id = ?`,
-      )
-      .run(
-        b.name ?? row.name,
-        b.version ?? row.version,
-        b.description ?? row.description,
-        (b.requiredMigrationStep ?? row.required_migration_step === 1) ? 1 : 0,
-        user.name,
-        ctx.app.clock.now(),
-        row.id,
-      );
-    sendJson(ctx.res, 200, setJson(ctx, findSet(ctx, row.id) as DsRow));
+    updateSet(
+      ctx.app.db,
+      row.id,
+      {
+        name: b.name ?? row.name,
+        version: b.version ?? row.version,
+        description: b.description ?? row.description,
+        requiredMigrationStep: b.requiredMigrationStep ?? row.required_migration_step === 1,
+      },
+      user.name,
+      ctx.app.clock.now(),
+    );
+    sendJson(ctx.res, 200, setJson(ctx, findSet(ctx.app.db, row.id) as DsRow));
   }),
   del('/rest/v1/distributionsets/:id', (ctx) => {
     const user = requireRole(ctx, 'MODULE_RESPONSIBLE');
     const row = loadSet(ctx);
     const { db } = ctx.app;
-    if (db.prepare("SELECT 1 FROM actions WHERE ds_id = ? AND status = 'open'").get(row.id))
+    if (setHasAction(db, row.id, true))
       throw conflict('distributionset.inUse', `distribution set ${row.id} has an open action`);
-    if (isLocked(ctx, row.id))
-      db.prepare(
-        'UPDATE distribution_sets SET deleted = 1, last_modified_by = ?, last_modified_at = ? WHERE id = ?',
-      ).run(user.name, ctx.app.clock.now(), row.id);
-    else db.prepare('DELETE FROM distribution_sets WHERE id = ?').run(row.id);
+    if (isLocked(ctx, row.id)) softDeleteSet(db, row.id, user.name, ctx.app.clock.now());
+    else deleteSet(db, row.id);
     sendEmpty(ctx.res, 204);
   }),
   get('/rest/v1/distributionsets/:id/assignedSM', (ctx) => {
@@ -290,7 +253,7 @@ export const distributionSetRoutes: Route[] = [
       ctx.res,
       200,
       page(
-        setModules(ctx, row.id).map((m) => moduleJson(ctx, m)),
+        setModules(ctx.app.db, row.id).map((m) => moduleJson(ctx, m)),
         ctx.query,
       ),
     );
@@ -320,22 +283,19 @@ export const distributionSetRoutes: Route[] = [
     const row = loadSet(ctx);
     if (isLocked(ctx, row.id))
       throw conflict('distributionset.locked', `distribution set ${row.id} is in use: its modules are fixed`);
-    const r = ctx.app.db
-      .prepare('DELETE FROM ds_modules WHERE ds_id = ? AND module_id = ?')
-      .run(row.id, pathId(ctx.params.moduleId) ?? -1);
-    if (r.changes === 0)
+    if (!unassignModule(ctx.app.db, row.id, pathId(ctx.params.moduleId) ?? -1))
       throw notFound('softwaremodule.notFound', `software module ${ctx.params.moduleId} is not in the set`);
     touch(ctx, row.id, user.name);
     sendEmpty(ctx.res, 204);
   }),
   get('/rest/v1/distributionsets/:id/metadata', (ctx) => {
     requireRole(ctx, 'READ');
-    sendJson(ctx.res, 200, page(setMetadata(ctx, loadSet(ctx).id), ctx.query));
+    sendJson(ctx.res, 200, page(setMetadata(ctx.app.db, loadSet(ctx).id), ctx.query));
   }),
   get('/rest/v1/distributionsets/:id/metadata/:key', (ctx) => {
     requireRole(ctx, 'READ');
     const row = loadSet(ctx);
-    const m = setMetadata(ctx, row.id).find((x) => x.key === ctx.params.key);
+    const m = setMetadata(ctx.app.db, row.id).find((x) => x.key === ctx.params.key);
     if (!m)
       throw notFound('metadata.notFound', `distribution set ${row.id} has no metadata ${ctx.params.key}`);
     sendJson(ctx.res, 200, m);
@@ -343,17 +303,13 @@ export const distributionSetRoutes: Route[] = [
   post('/rest/v1/distributionsets/:id/metadata', async (ctx) => {
     const user = requireRole(ctx, 'MODULE_RESPONSIBLE');
     const row = loadSet(ctx);
-    const body = checkShape<MetaRow[]>(META_CREATE, await readJson(ctx.req, ctx.app.config.jsonBodyLimit));
+    const body = checkShape<DsMetaRow[]>(META_CREATE, await readJson(ctx.req, ctx.app.config.jsonBodyLimit));
     const { db } = ctx.app;
     db.transaction(() => {
       for (const [i, m] of body.entries()) {
-        if (db.prepare('SELECT 1 FROM ds_metadata WHERE ds_id = ? AND key = ?').get(row.id, m.key))
+        if (setMetaExists(db, row.id, m.key))
           throw conflict('metadata.exists', `[${i}].key: metadata ${m.key} exists`);
-        db.prepare('INSERT INTO ds_metadata (ds_id, key, value) VALUES (?, ?, ?)').run(
-          row.id,
-          m.key,
-          m.value,
-        );
+        insertSetMeta(db, row.id, m);
       }
       touch(ctx, row.id, user.name);
     })();
@@ -370,10 +326,7 @@ export const distributionSetRoutes: Route[] = [
       META_UPDATE,
       await readJson(ctx.req, ctx.app.config.jsonBodyLimit),
     );
-    const r = ctx.app.db
-      .prepare('UPDATE ds_metadata SET value = ? WHERE ds_id = ? AND key = ?')
-      .run(b.value, row.id, ctx.params.key);
-    if (r.changes === 0)
+    if (!updateSetMeta(ctx.app.db, row.id, { key: ctx.params.key ?? '', value: b.value }))
       throw notFound('metadata.notFound', `distribution set ${row.id} has no metadata ${ctx.params.key}`);
     touch(ctx, row.id, user.name);
     sendJson(ctx.res, 200, { key: ctx.params.key, value: b.value });
@@ -381,10 +334,7 @@ export const distributionSetRoutes: Route[] = [
   del('/rest/v1/distributionsets/:id/metadata/:key', (ctx) => {
     const user = requireRole(ctx, 'MODULE_RESPONSIBLE');
     const row = loadSet(ctx);
-    const r = ctx.app.db
-      .prepare('DELETE FROM ds_metadata WHERE ds_id = ? AND key = ?')
-      .run(row.id, ctx.params.key);
-    if (r.changes === 0)
+    if (!deleteSetMeta(ctx.app.db, row.id, ctx.params.key ?? ''))
       throw notFound('metadata.notFound', `distribution set ${row.id} has no metadata ${ctx.params.key}`);
     touch(ctx, row.id, user.name);
     sendEmpty(ctx.res, 204);

@@ -8,15 +8,24 @@ import type { Ctx } from '../app.js';
 import { requireRole } from '../auth/basic.js';
 import { isDeletable, isEditable } from '../domain/lifecycle.js';
 import { runMatchJob } from '../domain/match-job.js';
-import { contentOf, findRecipe, type RecipeContent, type RecipeRow } from '../domain/recipe-store.js';
-import { validateRecipe, validityOf } from '../domain/validation.js';
+import { contentOf, type RecipeContent, type RecipeRow } from '../domain/recipe-store.js';
+import { revalidate, validateRecipe, validityOf } from '../domain/validation.js';
 import { readJson } from '../http/body.js';
 import { conflict, notFound } from '../http/errors.js';
-import { page } from '../http/fiql.js';
+import { page } from '../http/page.js';
 import { sendEmpty, sendJson } from '../http/respond.js';
 import { del, get, post, put, type Route } from '../http/route.js';
 import { checkShape, type JsonSchema, pathId, S } from '../http/shape.js';
-import { created } from './audit.js';
+import { recipeHasOpenAction } from '../store/actions.js';
+import {
+  deleteRecipe,
+  findRecipe,
+  insertRecipe,
+  listRecipes,
+  matchedControllerIds,
+  updateRecipe,
+} from '../store/recipes.js';
+import { forgetMatchedRecipe } from '../store/targets.js';
 import { recipeJson } from './recipe-json.js';
 
 const STRING_MAP: JsonSchema = {
@@ -60,24 +69,15 @@ interface RecipeIn {
 
 export function loadRecipe(ctx: Ctx): RecipeRow {
   const id = pathId(ctx.params.id);
-  const row = id === null ? undefined : findRecipe(ctx.app, id);
+  const row = id === null ? undefined : findRecipe(ctx.app.db, id);
   if (!row) throw notFound('recipe.notFound', `recipe ${ctx.params.id} does not exist`);
   return row;
-}
-
-/** Validates and stores the result; returns the new row. */
-export function revalidate(ctx: Ctx, r: RecipeRow): RecipeRow {
-  const issues = validateRecipe(ctx.app, contentOf(r));
-  ctx.app.db
-    .prepare('UPDATE recipes SET validity = ?, validation_result = ? WHERE id = ?')
-    .run(validityOf(issues), JSON.stringify(issues), r.id);
-  return findRecipe(ctx.app, r.id) as RecipeRow;
 }
 
 export const recipeRoutes: Route[] = [
   get('/rest/v1/recipes', (ctx) => {
     requireRole(ctx, 'READ');
-    const rows = ctx.app.db.prepare('SELECT * FROM recipes ORDER BY id').all() as RecipeRow[];
+    const rows = listRecipes(ctx.app.db);
     sendJson(
       ctx.res,
       200,
@@ -103,22 +103,20 @@ export const recipeRoutes: Route[] = [
           metadata: r.metadata ?? {},
         };
         const issues = validateRecipe(ctx.app, content);
-        const res = db
-          .prepare(
-            `INSERT INTO recipes (name, version, description, content, tags, lifecycle, validity, validation_result,
-             created_by, created_at, last_modified_by, last_modified_at) VALUES (?, ?, ?, ?, ?, 'DRAFT', ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            r.name,
-            r.version,
-            r.description ?? '',
-            JSON.stringify(content),
-            JSON.stringify(r.tags ?? []),
-            validityOf(issues),
-            JSON.stringify(issues),
-            ...created(user.name, clock.now()),
-          );
-        return Number(res.lastInsertRowid);
+        return insertRecipe(
+          db,
+          {
+            name: r.name as string,
+            version: r.version as string,
+            description: r.description ?? '',
+            content: JSON.stringify(content),
+            tags: JSON.stringify(r.tags ?? []),
+            validity: validityOf(issues),
+            validationResult: JSON.stringify(issues),
+          },
+          user.name,
+          clock.now(),
+        );
       });
       runMatchJob(ctx.app, null, user.name);
       return ids;
@@ -126,7 +124,7 @@ export const recipeRoutes: Route[] = [
     sendJson(
       ctx.res,
       201,
-      ids.map((id) => recipeJson(ctx, findRecipe(ctx.app, id) as RecipeRow)),
+      ids.map((id) => recipeJson(ctx, findRecipe(db, id) as RecipeRow)),
     );
   }),
   put('/rest/v1/recipes/:id', async (ctx) => {
@@ -148,21 +146,21 @@ export const recipeRoutes: Route[] = [
         systemDistributionSets: body.systemDistributionSets ?? old.systemDistributionSets,
         metadata: body.metadata ?? old.metadata,
       };
-      db.prepare(
-        `UPDATE recipes SET name = ?, version = ?, description = ?, content = ?, tags = ?, last_modified_by = ?,
-         last_modified_at = ? WHERE id = ?`,
-      ).run(
-        body.name ?? r.name,
-        body.version ?? r.version,
-        body.description ?? r.description,
-        JSON.stringify(content),
-        JSON.stringify(body.tags ?? JSON.parse(r.tags)),
+      updateRecipe(
+        db,
+        r.id,
+        {
+          name: body.name ?? r.name,
+          version: body.version ?? r.version,
+          description: body.description ?? r.description,
+          content: JSON.stringify(content),
+          tags: JSON.stringify(body.tags ?? JSON.parse(r.tags)),
+        },
         user.name,
         clock.now(),
-        r.id,
       );
       if (contentKeys.length > 0) {
-        revalidate(ctx, findRecipe(ctx.app, r.id) as RecipeRow);
+        revalidate(ctx.app, findRecipe(db, r.id) as RecipeRow);
         runMatchJob(ctx.app, null, user.name);
       }
     })();
@@ -181,11 +179,10 @@ export const recipeRoutes: Route[] = [
             lifecycle: r.lifecycle,
           },
         );
-      if (db.prepare("SELECT 1 FROM actions WHERE recipe_id = ? AND status = 'open'").get(r.id))
+      if (recipeHasOpenAction(db, r.id))
         throw conflict('recipe.inUse', `recipe ${r.id} has an open system update`);
-      db.prepare('DELETE FROM recipes WHERE id = ?').run(r.id);
-      db.prepare('UPDATE targets SET matched_recipe_id = NULL WHERE matched_recipe_id = ?').run(r.id);
-      db.prepare('UPDATE targets SET matched_rc_recipe_id = NULL WHERE matched_rc_recipe_id = ?').run(r.id);
+      deleteRecipe(db, r.id);
+      forgetMatchedRecipe(db, r.id);
       runMatchJob(ctx.app, null, user.name);
     })();
     sendEmpty(ctx.res, 204);
@@ -193,17 +190,11 @@ export const recipeRoutes: Route[] = [
   get('/rest/v1/recipes/:id/matchedSystems', (ctx) => {
     requireRole(ctx, 'READ');
     const r = loadRecipe(ctx);
-    const rows = ctx.app.db
-      .prepare(
-        `SELECT t.controller_id FROM recipe_matches m JOIN targets t ON t.id = m.target_id WHERE m.recipe_id = ?
-         ORDER BY t.controller_id`,
-      )
-      .all(r.id) as { controller_id: string }[];
     sendJson(
       ctx.res,
       200,
       page(
-        rows.map((x) => ({ controllerId: x.controller_id })),
+        matchedControllerIds(ctx.app.db, r.id).map((controllerId) => ({ controllerId })),
         ctx.query,
       ),
     );
@@ -211,7 +202,7 @@ export const recipeRoutes: Route[] = [
   post('/rest/v1/recipes/:id/validate', (ctx) => {
     const user = requireRole(ctx, 'SYSTEM_RESPONSIBLE');
     const r = ctx.app.db.transaction(() => {
-      const row = revalidate(ctx, loadRecipe(ctx));
+      const row = revalidate(ctx.app, loadRecipe(ctx));
       runMatchJob(ctx.app, null, user.name);
       return row;
     })();

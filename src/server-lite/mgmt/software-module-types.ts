@@ -6,12 +6,11 @@ import { conflict } from '../http/errors.js';
 import { sendJson } from '../http/respond.js';
 import { post, type Route } from '../http/route.js';
 import { checkShape, S } from '../http/shape.js';
-import { auditOf, created } from './audit.js';
-import { type TypeRowBase, typeTable } from './type-table.js';
+import { insertSmType, type SmTypeRow, smTypeUses } from '../store/types.js';
+import { auditOf } from './audit.js';
+import { typeTable } from './type-table.js';
 
-export interface SmTypeRow extends TypeRowBase {
-  max_assignments: number;
-}
+export type { SmTypeRow } from '../store/types.js';
 
 export function smTypeJson(ctx: Ctx, r: SmTypeRow) {
   return {
@@ -33,17 +32,7 @@ const smTypes = typeTable<SmTypeRow>({
   entity: 'softwaremoduletype',
   noun: 'software module type',
   json: smTypeJson,
-  uses: (ctx, id) =>
-    (
-      ctx.app.db.prepare('SELECT COUNT(*) AS n FROM software_modules WHERE type_id = ?').get(id) as {
-        n: number;
-      }
-    ).n +
-    (
-      ctx.app.db.prepare('SELECT COUNT(*) AS n FROM ds_type_modules WHERE sm_type_id = ?').get(id) as {
-        n: number;
-      }
-    ).n,
+  uses: (ctx, id) => smTypeUses(ctx.app.db, id),
 });
 
 export const findSmType = smTypes.find;
@@ -74,20 +63,18 @@ export const softwareModuleTypeRoutes: Route[] = [
       body.map((t, i) => {
         if (findSmType(ctx, t.key))
           throw conflict('softwaremoduletype.exists', `[${i}].key: a software module type ${t.key} exists`);
-        const r = db
-          .prepare(
-            `INSERT INTO sm_types (key, name, description, colour, max_assignments, created_by, created_at, last_modified_by, last_modified_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            t.key,
-            t.name,
-            t.description ?? null,
-            t.colour ?? null,
-            t.maxAssignments ?? 1,
-            ...created(user.name, clock.now()),
-          );
-        return Number(r.lastInsertRowid);
+        return insertSmType(
+          db,
+          {
+            key: t.key,
+            name: t.name,
+            description: t.description ?? null,
+            colour: t.colour ?? null,
+            maxAssignments: t.maxAssignments ?? 1,
+          },
+          user.name,
+          clock.now(),
+        );
       }),
     )();
     sendJson(

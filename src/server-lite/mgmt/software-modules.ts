@@ -8,34 +8,42 @@ import { join } from 'node:path';
 import { pathSegment } from '../../lib/path-segment.js';
 import { type Ctx, mgmtUrl } from '../app.js';
 import { requireRole } from '../auth/basic.js';
+import { contentOf, setsOf } from '../domain/recipe-store.js';
 import { readJson } from '../http/body.js';
 import { badRequest, conflict, notFound } from '../http/errors.js';
-import { page } from '../http/fiql.js';
+import { page } from '../http/page.js';
 import { sendEmpty, sendJson } from '../http/respond.js';
 import { del, get, post, put, type Route } from '../http/route.js';
 import { checkShape, pathId, S } from '../http/shape.js';
-import { type AuditRow, auditOf, created } from './audit.js';
+import { moduleArtifacts } from '../store/artifacts.js';
+import { moduleInAnySet } from '../store/distribution-sets.js';
+import { contentsExcept } from '../store/recipes.js';
+import {
+  deleteModule,
+  deleteModuleMeta,
+  findModule,
+  insertModule,
+  insertModuleMeta,
+  listModules,
+  moduleExists,
+  moduleMetadata,
+  moduleMetaExists,
+  type SmMetaRow,
+  type SmRow,
+  setsOfModule,
+  softDeleteModule,
+  touchModule,
+  updateModule,
+  updateModuleMeta,
+} from '../store/software-modules.js';
+import { auditOf } from './audit.js';
 import { findSmType, type SmTypeRow } from './software-module-types.js';
 
-export interface SmRow extends AuditRow {
-  id: number;
-  name: string;
-  version: string;
-  description: string | null;
-  vendor: string | null;
-  type_id: number;
-  deleted: number;
-}
-
-export function findModule(ctx: Ctx, id: number, withDeleted = false): SmRow | undefined {
-  return ctx.app.db
-    .prepare(`SELECT * FROM software_modules WHERE id = ?${withDeleted ? '' : ' AND deleted = 0'}`)
-    .get(id) as SmRow | undefined;
-}
+export type { SmRow } from '../store/software-modules.js';
 
 export function loadModule(ctx: Ctx, raw = ctx.params.id): SmRow {
   const id = pathId(raw);
-  const row = id === null ? undefined : findModule(ctx, id);
+  const row = id === null ? undefined : findModule(ctx.app.db, id);
   if (!row) throw notFound('softwaremodule.notFound', `software module ${raw} does not exist`);
   return row;
 }
@@ -88,53 +96,25 @@ const META_CREATE = S.arrayOf(
 );
 const META_UPDATE = S.object({ value: META_VALUE, targetVisible: S.bool }, ['value']);
 
-interface MetaRow {
-  key: string;
-  value: string;
-  target_visible: number;
-}
-
-const metaJson = (m: MetaRow) => ({ key: m.key, value: m.value, targetVisible: m.target_visible === 1 });
-
-export function moduleMetadata(ctx: Ctx, moduleId: number): MetaRow[] {
-  return ctx.app.db
-    .prepare('SELECT * FROM sm_metadata WHERE module_id = ? ORDER BY key')
-    .all(moduleId) as MetaRow[];
-}
+const metaJson = (m: SmMetaRow) => ({ key: m.key, value: m.value, targetVisible: m.target_visible === 1 });
 
 /** Recipes outside DRAFT and REVOKED that reference a set holding this module. */
 function activeRecipeUse(ctx: Ctx, moduleId: number): number {
-  const sets = (
-    ctx.app.db.prepare('SELECT ds_id FROM ds_modules WHERE module_id = ?').all(moduleId) as {
-      ds_id: number;
-    }[]
-  ).map((r) => r.ds_id);
+  const sets = setsOfModule(ctx.app.db, moduleId);
   if (sets.length === 0) return 0;
-  const recipes = ctx.app.db
-    .prepare("SELECT content FROM recipes WHERE lifecycle NOT IN ('DRAFT', 'REVOKED')")
-    .all() as { content: string }[];
-  return recipes.filter((r) => {
-    const c = JSON.parse(r.content) as {
-      modules: { distributionSetId?: number }[];
-      systemDistributionSets: number[];
-    };
-    const used = [...c.modules.map((m) => m.distributionSetId), ...c.systemDistributionSets];
-    return used.some((id) => id !== undefined && sets.includes(id));
-  }).length;
+  return contentsExcept(ctx.app.db, ['DRAFT', 'REVOKED']).filter((content) =>
+    setsOf(contentOf({ content })).some((id) => sets.includes(id)),
+  ).length;
 }
 
 function touch(ctx: Ctx, id: number, who: string): void {
-  ctx.app.db
-    .prepare('UPDATE software_modules SET last_modified_by = ?, last_modified_at = ? WHERE id = ?')
-    .run(who, ctx.app.clock.now(), id);
+  touchModule(ctx.app.db, id, who, ctx.app.clock.now());
 }
 
 export const softwareModuleRoutes: Route[] = [
   get('/rest/v1/softwaremodules', (ctx) => {
     requireRole(ctx, 'READ');
-    const rows = ctx.app.db
-      .prepare('SELECT * FROM software_modules WHERE deleted = 0 ORDER BY id')
-      .all() as SmRow[];
+    const rows = listModules(ctx.app.db);
     sendJson(
       ctx.res,
       200,
@@ -161,36 +141,29 @@ export const softwareModuleRoutes: Route[] = [
             'softwaremodule.unknownType',
             `[${i}].type: software module type ${m.type} does not exist`,
           );
-        const dup = db
-          .prepare(
-            'SELECT id FROM software_modules WHERE name = ? AND version = ? AND type_id = ? AND deleted = 0',
-          )
-          .get(m.name, m.version, type.id);
-        if (dup)
+        if (moduleExists(db, m.name, m.version, type.id))
           throw conflict(
             'softwaremodule.exists',
             `[${i}]: software module ${m.name} ${m.version} (${m.type}) exists`,
           );
-        const r = db
-          .prepare(
-            `INSERT INTO software_modules (name, version, description, vendor, type_id, created_by, created_at, last_modified_by, last_modified_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            m.name,
-            m.version,
-            m.description ?? null,
-            m.vendor ?? null,
-            type.id,
-            ...created(user.name, clock.now()),
-          );
-        return Number(r.lastInsertRowid);
+        return insertModule(
+          db,
+          {
+            name: m.name,
+            version: m.version,
+            description: m.description ?? null,
+            vendor: m.vendor ?? null,
+            typeId: type.id,
+          },
+          user.name,
+          clock.now(),
+        );
       }),
     )();
     sendJson(
       ctx.res,
       201,
-      ids.map((id) => moduleJson(ctx, findModule(ctx, id) as SmRow)),
+      ids.map((id) => moduleJson(ctx, findModule(db, id) as SmRow)),
     );
   }),
   put('/rest/v1/softwaremodules/:id', async (ctx) => {
@@ -198,21 +171,19 @@ export const softwareModuleRoutes: Route[] = [
     const row = loadModule(ctx);
     type In = { name?: string; version?: string; description?: string; vendor?: string };
     const b = checkShape<In>(UPDATE, await readJson(ctx.req, ctx.app.config.jsonBodyLimit));
-    ctx.app.db
-      .prepare(
-        `UPDATE software_modules SET name = ?, version = ?, description = ?, vendor = ?, last_modified_by = ?,
-         last_modified_at = ? WHERE id = ?`,
-      )
-      .run(
-        b.name ?? row.name,
-        b.version ?? row.version,
-        b.description ?? row.description,
-        b.vendor ?? row.vendor,
-        user.name,
-        ctx.app.clock.now(),
-        row.id,
-      );
-    sendJson(ctx.res, 200, moduleJson(ctx, findModule(ctx, row.id) as SmRow));
+    updateModule(
+      ctx.app.db,
+      row.id,
+      {
+        name: b.name ?? row.name,
+        version: b.version ?? row.version,
+        description: b.description ?? row.description,
+        vendor: b.vendor ?? row.vendor,
+      },
+      user.name,
+      ctx.app.clock.now(),
+    );
+    sendJson(ctx.res, 200, moduleJson(ctx, findModule(ctx.app.db, row.id) as SmRow));
   }),
   del('/rest/v1/softwaremodules/:id', (ctx) => {
     const user = requireRole(ctx, 'MODULE_RESPONSIBLE');
@@ -223,18 +194,11 @@ export const softwareModuleRoutes: Route[] = [
         'softwaremodule.inUse',
         `software module ${row.id} is in a distribution set of an active recipe`,
       );
-    const artifacts = (
-      db.prepare('SELECT id FROM artifacts WHERE module_id = ?').all(row.id) as { id: number }[]
-    ).map((a) => a.id);
-    const inSet =
-      db.prepare('SELECT 1 FROM ds_modules WHERE module_id = ? LIMIT 1').get(row.id) !== undefined;
+    const artifacts = moduleArtifacts(db, row.id).map((a) => a.id);
+    const inSet = moduleInAnySet(db, row.id);
     db.transaction(() => {
-      if (inSet) {
-        db.prepare('UPDATE artifacts SET stored = 0 WHERE module_id = ?').run(row.id);
-        db.prepare(
-          'UPDATE software_modules SET deleted = 1, last_modified_by = ?, last_modified_at = ? WHERE id = ?',
-        ).run(user.name, ctx.app.clock.now(), row.id);
-      } else db.prepare('DELETE FROM software_modules WHERE id = ?').run(row.id);
+      if (inSet) softDeleteModule(db, row.id, user.name, ctx.app.clock.now());
+      else deleteModule(db, row.id);
     })();
     for (const id of artifacts)
       rmSync(join(ctx.app.artifactDir, pathSegment(String(id), 'artifact id')), { force: true });
@@ -243,12 +207,12 @@ export const softwareModuleRoutes: Route[] = [
   get('/rest/v1/softwaremodules/:id/metadata', (ctx) => {
     requireRole(ctx, 'READ');
     const row = loadModule(ctx);
-    sendJson(ctx.res, 200, page(moduleMetadata(ctx, row.id).map(metaJson), ctx.query));
+    sendJson(ctx.res, 200, page(moduleMetadata(ctx.app.db, row.id).map(metaJson), ctx.query));
   }),
   get('/rest/v1/softwaremodules/:id/metadata/:key', (ctx) => {
     requireRole(ctx, 'READ');
     const row = loadModule(ctx);
-    const m = moduleMetadata(ctx, row.id).find((x) => x.key === ctx.params.key);
+    const m = moduleMetadata(ctx.app.db, row.id).find((x) => x.key === ctx.params.key);
     if (!m)
       throw notFound('metadata.notFound', `software module ${row.id} has no metadata ${ctx.params.key}`);
     sendJson(ctx.res, 200, metaJson(m));
@@ -261,22 +225,17 @@ export const softwareModuleRoutes: Route[] = [
     const { db } = ctx.app;
     db.transaction(() => {
       for (const [i, m] of body.entries()) {
-        if (db.prepare('SELECT 1 FROM sm_metadata WHERE module_id = ? AND key = ?').get(row.id, m.key))
+        if (moduleMetaExists(db, row.id, m.key))
           throw conflict('metadata.exists', `[${i}].key: metadata ${m.key} exists`);
-        db.prepare('INSERT INTO sm_metadata (module_id, key, value, target_visible) VALUES (?, ?, ?, ?)').run(
-          row.id,
-          m.key,
-          m.value,
-          m.targetVisible ? 1 : 0,
-        );
+        insertModuleMeta(db, row.id, { key: m.key, value: m.value, target_visible: m.targetVisible ? 1 : 0 });
       }
       touch(ctx, row.id, user.name);
     })();
-    const all = moduleMetadata(ctx, row.id);
+    const all = moduleMetadata(ctx.app.db, row.id);
     sendJson(
       ctx.res,
       201,
-      body.map((m) => metaJson(all.find((x) => x.key === m.key) as MetaRow)),
+      body.map((m) => metaJson(all.find((x) => x.key === m.key) as SmMetaRow)),
     );
   }),
   put('/rest/v1/softwaremodules/:id/metadata/:key', async (ctx) => {
@@ -286,26 +245,25 @@ export const softwareModuleRoutes: Route[] = [
       META_UPDATE,
       await readJson(ctx.req, ctx.app.config.jsonBodyLimit),
     );
-    const existing = moduleMetadata(ctx, row.id).find((x) => x.key === ctx.params.key);
+    const existing = moduleMetadata(ctx.app.db, row.id).find((x) => x.key === ctx.params.key);
     if (!existing)
       throw notFound('metadata.notFound', `software module ${row.id} has no metadata ${ctx.params.key}`);
-    ctx.app.db
-      .prepare('UPDATE sm_metadata SET value = ?, target_visible = ? WHERE module_id = ? AND key = ?')
-      .run(b.value, (b.targetVisible ?? existing.target_visible === 1) ? 1 : 0, row.id, existing.key);
+    updateModuleMeta(ctx.app.db, row.id, {
+      key: existing.key,
+      value: b.value,
+      target_visible: (b.targetVisible ?? existing.target_visible === 1) ? 1 : 0,
+    });
     touch(ctx, row.id, user.name);
     sendJson(
       ctx.res,
       200,
-      metaJson(moduleMetadata(ctx, row.id).find((x) => x.key === existing.key) as MetaRow),
+      metaJson(moduleMetadata(ctx.app.db, row.id).find((x) => x.key === existing.key) as SmMetaRow),
     );
   }),
   del('/rest/v1/softwaremodules/:id/metadata/:key', (ctx) => {
     const user = requireRole(ctx, 'MODULE_RESPONSIBLE');
     const row = loadModule(ctx);
-    const r = ctx.app.db
-      .prepare('DELETE FROM sm_metadata WHERE module_id = ? AND key = ?')
-      .run(row.id, ctx.params.key);
-    if (r.changes === 0)
+    if (!deleteModuleMeta(ctx.app.db, row.id, ctx.params.key ?? ''))
       throw notFound('metadata.notFound', `software module ${row.id} has no metadata ${ctx.params.key}`);
     touch(ctx, row.id, user.name);
     sendEmpty(ctx.res, 204);

@@ -5,26 +5,31 @@
 import { type Ctx, mgmtUrl } from '../app.js';
 import { requireRole } from '../auth/basic.js';
 import type { Role } from '../auth/roles.js';
-import { findTarget } from '../domain/targets.js';
 import { readJson } from '../http/body.js';
 import { conflict, notFound } from '../http/errors.js';
-import { page } from '../http/fiql.js';
+import { page } from '../http/page.js';
 import { sendEmpty, sendJson } from '../http/respond.js';
 import { del, get, post, put, type Route } from '../http/route.js';
 import { checkShape, pathId, S } from '../http/shape.js';
-import { type AuditRow, auditOf, created } from './audit.js';
-import { findSet } from './distribution-sets.js';
-
-interface TagRow extends AuditRow {
-  id: number;
-  kind: string;
-  name: string;
-  description: string | null;
-  colour: string | null;
-}
+import { findSet } from '../store/distribution-sets.js';
+import {
+  deleteTag,
+  findTag,
+  insertTag,
+  linkTag,
+  listTags,
+  type TagKind,
+  type TagRow,
+  taggedIds,
+  tagNameTaken,
+  unlinkTag,
+  updateTag,
+} from '../store/tags.js';
+import { findTarget } from '../store/targets.js';
+import { auditOf } from './audit.js';
 
 interface Kind {
-  kind: 'distributionset' | 'target';
+  kind: TagKind;
   path: string;
   role: Role;
   /** Normalises an assignment id; undefined when the entity does not exist. */
@@ -36,13 +41,13 @@ const KINDS: Kind[] = [
     kind: 'distributionset',
     path: 'distributionsettags',
     role: 'MODULE_RESPONSIBLE',
-    resolve: (ctx, id) => (typeof id === 'number' && findSet(ctx, id) ? String(id) : undefined),
+    resolve: (ctx, id) => (typeof id === 'number' && findSet(ctx.app.db, id) ? String(id) : undefined),
   },
   {
     kind: 'target',
     path: 'targettags',
     role: 'SYSTEM_RESPONSIBLE',
-    resolve: (ctx, id) => (typeof id === 'string' && findTarget(ctx.app, id) ? id : undefined),
+    resolve: (ctx, id) => (typeof id === 'string' && findTarget(ctx.app.db, id) ? id : undefined),
   },
 ];
 
@@ -69,8 +74,7 @@ function routesFor(k: Kind): Route[] {
       assigned: { href: mgmtUrl(ctx, `${k.path}/${t.id}/assigned`) },
     },
   });
-  const find = (ctx: Ctx, id: number) =>
-    ctx.app.db.prepare('SELECT * FROM tags WHERE id = ? AND kind = ?').get(id, k.kind) as TagRow | undefined;
+  const find = (ctx: Ctx, id: number) => findTag(ctx.app.db, k.kind, id);
   const load = (ctx: Ctx) => {
     const id = pathId(ctx.params.tagId);
     const t = id === null ? undefined : find(ctx, id);
@@ -80,9 +84,7 @@ function routesFor(k: Kind): Route[] {
   return [
     get(base, (ctx) => {
       requireRole(ctx, 'READ');
-      const rows = ctx.app.db
-        .prepare('SELECT * FROM tags WHERE kind = ? ORDER BY id')
-        .all(k.kind) as TagRow[];
+      const rows = listTags(ctx.app.db, k.kind);
       sendJson(
         ctx.res,
         200,
@@ -103,15 +105,15 @@ function routesFor(k: Kind): Route[] {
       const { db, clock } = ctx.app;
       const ids = db.transaction(() =>
         body.map((t, i) => {
-          if (db.prepare('SELECT 1 FROM tags WHERE kind = ? AND name = ?').get(k.kind, t.name))
+          if (tagNameTaken(db, k.kind, t.name))
             throw conflict('tag.exists', `[${i}].name: tag ${t.name} exists`);
-          const r = db
-            .prepare(
-              `INSERT INTO tags (kind, name, description, colour, created_by, created_at, last_modified_by, last_modified_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-            )
-            .run(k.kind, t.name, t.description ?? null, t.colour ?? null, ...created(user.name, clock.now()));
-          return Number(r.lastInsertRowid);
+          return insertTag(
+            db,
+            k.kind,
+            { name: t.name, description: t.description ?? null, colour: t.colour ?? null },
+            user.name,
+            clock.now(),
+          );
         }),
       )();
       sendJson(
@@ -127,36 +129,25 @@ function routesFor(k: Kind): Route[] {
         UPDATE,
         await readJson(ctx.req, ctx.app.config.jsonBodyLimit),
       );
-      ctx.app.db
-        .prepare(
-          'UPDATE tags SET name = ?, description = ?, colour = ?, last_modified_by = ?, last_modified_at = ? WHERE id = ?',
-        )
-        .run(
-          b.name ?? t.name,
-          b.description ?? t.description,
-          b.colour ?? t.colour,
-          user.name,
-          ctx.app.clock.now(),
-          t.id,
-        );
+      updateTag(
+        ctx.app.db,
+        t.id,
+        { name: b.name ?? t.name, description: b.description ?? t.description, colour: b.colour ?? t.colour },
+        user.name,
+        ctx.app.clock.now(),
+      );
       sendJson(ctx.res, 200, json(ctx, find(ctx, t.id) as TagRow));
     }),
     del(`${base}/:tagId`, (ctx) => {
       requireRole(ctx, k.role);
-      ctx.app.db.prepare('DELETE FROM tags WHERE id = ?').run(load(ctx).id);
+      deleteTag(ctx.app.db, load(ctx).id);
       sendEmpty(ctx.res, 204);
     }),
     get(`${base}/:tagId/assigned`, (ctx) => {
       requireRole(ctx, 'READ');
       const t = load(ctx);
-      const ids = (
-        ctx.app.db
-          .prepare('SELECT entity_id FROM tag_links WHERE tag_id = ? ORDER BY entity_id')
-          .all(t.id) as {
-          entity_id: string;
-        }[]
-      ).map((r) =>
-        k.kind === 'distributionset' ? { id: Number(r.entity_id) } : { controllerId: r.entity_id },
+      const ids = taggedIds(ctx.app.db, t.id).map((id) =>
+        k.kind === 'distributionset' ? { id: Number(id) } : { controllerId: id },
       );
       sendJson(ctx.res, 200, page(ids, ctx.query));
     }),
@@ -172,9 +163,7 @@ function routesFor(k: Kind): Route[] {
           const id = k.resolve(ctx, e.id);
           if (id === undefined)
             throw notFound(`${k.kind}.notFound`, `[${i}].id: ${String(e.id)} does not exist`);
-          ctx.app.db
-            .prepare('INSERT OR IGNORE INTO tag_links (tag_id, entity_id) VALUES (?, ?)')
-            .run(t.id, id);
+          linkTag(ctx.app.db, t.id, id);
         });
       })();
       sendEmpty(ctx.res, 200);
@@ -182,10 +171,7 @@ function routesFor(k: Kind): Route[] {
     del(`${base}/:tagId/assigned/:entityId`, (ctx) => {
       requireRole(ctx, k.role);
       const t = load(ctx);
-      const r = ctx.app.db
-        .prepare('DELETE FROM tag_links WHERE tag_id = ? AND entity_id = ?')
-        .run(t.id, ctx.params.entityId);
-      if (r.changes === 0)
+      if (!unlinkTag(ctx.app.db, t.id, ctx.params.entityId ?? ''))
         throw notFound('tag.notAssigned', `tag ${t.id} is not assigned to ${ctx.params.entityId}`);
       sendEmpty(ctx.res, 204);
     }),

@@ -1,35 +1,32 @@
 /**
- * `targets` (hawkBit style) and `systems` (the SOUP view of the same gateways), plus plain DDI deployments
- * (`POST distributionsets/{id}/assignedTargets`). A target has at most one open action of either kind.
+ * `targets` (hawkBit style): CRUD, attributes, actions (DELETE of an open one requests its cancel).
+ * `systems.ts` is the SOUP view of the same gateways; `deployments.ts` the plain DDI assignments.
  */
 import { type Ctx, mgmtUrl } from '../app.js';
 import { requireRole } from '../auth/basic.js';
 import { allows } from '../auth/roles.js';
-import { type ActionRow, findAction, installedRecipeOf, openActionOf } from '../domain/actions.js';
 import { runMatchJob } from '../domain/match-job.js';
-import { findRecipe, recipeRef } from '../domain/recipe-store.js';
 import {
   actionJson,
-  actionsOf,
   CONTROLLER_ID,
-  findTarget,
-  insertTarget,
+  registerTarget,
   type TargetRow,
   updateStatusOf,
 } from '../domain/targets.js';
-import { tenantValue } from '../domain/tenant-config.js';
 import { readJson } from '../http/body.js';
-import { badRequest, conflict, notFound } from '../http/errors.js';
-import { page } from '../http/fiql.js';
+import { conflict, notFound } from '../http/errors.js';
+import { page } from '../http/page.js';
 import { sendEmpty, sendJson } from '../http/respond.js';
 import { del, get, post, put, type Route } from '../http/route.js';
 import { checkShape, S } from '../http/shape.js';
+import { type ActionRow, actionsOf, findAction, setCancelRequested } from '../store/actions.js';
+import { deleteTarget, findTarget, listTargets, updateTarget } from '../store/targets.js';
 import { auditOf } from './audit.js';
-import { isComplete, loadSet } from './distribution-sets.js';
 
-function loadTarget(ctx: Ctx): TargetRow {
+/** The target of the path's `:controllerId` (last poll times flushed first), else 404. */
+export function loadTarget(ctx: Ctx): TargetRow {
   ctx.app.polls.flush();
-  const t = findTarget(ctx.app, ctx.params.controllerId ?? '');
+  const t = findTarget(ctx.app.db, ctx.params.controllerId ?? '');
   if (!t) throw notFound('target.notFound', `target ${ctx.params.controllerId} does not exist`);
   return t;
 }
@@ -52,33 +49,9 @@ function targetJson(ctx: Ctx, t: TargetRow, withToken: boolean) {
   };
 }
 
-function systemJson(ctx: Ctx, t: TargetRow) {
-  const matched = t.matched_recipe_id === null ? undefined : findRecipe(ctx.app, t.matched_recipe_id);
-  const rc = t.matched_rc_recipe_id === null ? undefined : findRecipe(ctx.app, t.matched_rc_recipe_id);
-  const cid = encodeURIComponent(t.controller_id);
-  return {
-    controllerId: t.controller_id,
-    name: t.name,
-    scope: t.scope,
-    lastPollAt: t.last_poll_at,
-    lastReport: t.last_report === null ? null : (JSON.parse(t.last_report) as unknown),
-    lastReportAt: t.last_report_at,
-    reportRequested: t.report_requested === 1,
-    matchedRecipe: recipeRef(matched),
-    matchedReleaseCandidateRecipe: recipeRef(rc),
-    installedRecipe: recipeRef(installedRecipeOf(ctx.app, t.id)),
-    updateStatus: updateStatusOf(ctx.app, t),
-    _links: {
-      self: { href: mgmtUrl(ctx, `systems/${cid}`) },
-      actions: { href: mgmtUrl(ctx, `systems/${cid}/actions`) },
-      requestReport: { href: mgmtUrl(ctx, `systems/${cid}/requestReport`) },
-    },
-  };
-}
-
-function actionsPage(ctx: Ctx, t: TargetRow) {
+export function actionsPage(ctx: Ctx, t: TargetRow) {
   return page(
-    actionsOf(ctx.app, t.id).map((a) => actionJson(ctx.app, a)),
+    actionsOf(ctx.app.db, t.id).map((a) => actionJson(ctx.app, a)),
     ctx.query,
   );
 }
@@ -97,21 +70,9 @@ const CREATE = S.arrayOf(
   1,
 );
 const UPDATE = S.object({ name: S.name, description: S.description, securityToken: S.str(128, 1) });
-const ASSIGN = S.arrayOf(
-  {
-    type: 'object',
-    properties: {
-      id: { type: 'string', pattern: CONTROLLER_ID },
-      type: { enum: ['soft', 'forced', 'downloadonly'] },
-    },
-    required: ['id'],
-  },
-  1,
-);
-
 function loadTargetAction(ctx: Ctx, t: TargetRow): ActionRow {
   const id = Number(ctx.params.actionId);
-  const a = Number.isInteger(id) ? findAction(ctx.app, id) : undefined;
+  const a = Number.isInteger(id) ? findAction(ctx.app.db, id) : undefined;
   if (!a || a.target_id !== t.id)
     throw notFound('action.notFound', `target ${t.controller_id} has no action ${ctx.params.actionId}`);
   return a;
@@ -121,7 +82,7 @@ export const targetRoutes: Route[] = [
   get('/rest/v1/targets', (ctx) => {
     requireRole(ctx, 'READ');
     ctx.app.polls.flush();
-    const rows = ctx.app.db.prepare('SELECT * FROM targets ORDER BY id').all() as TargetRow[];
+    const rows = listTargets(ctx.app.db);
     sendJson(
       ctx.res,
       200,
@@ -142,16 +103,16 @@ export const targetRoutes: Route[] = [
     const body = checkShape<In[]>(CREATE, await readJson(ctx.req, ctx.app.config.jsonBodyLimit));
     const ids = ctx.app.db.transaction(() =>
       body.map((t, i) => {
-        if (findTarget(ctx.app, t.controllerId))
+        if (findTarget(ctx.app.db, t.controllerId))
           throw conflict('target.exists', `[${i}].controllerId: target ${t.controllerId} exists`);
-        insertTarget(ctx.app, t, user.name);
+        registerTarget(ctx.app, t, user.name);
         return t.controllerId;
       }),
     )();
     sendJson(
       ctx.res,
       201,
-      ids.map((cid) => targetJson(ctx, findTarget(ctx.app, cid) as TargetRow, true)),
+      ids.map((cid) => targetJson(ctx, findTarget(ctx.app.db, cid) as TargetRow, true)),
     );
   }),
   put('/rest/v1/targets/:controllerId', async (ctx) => {
@@ -161,25 +122,24 @@ export const targetRoutes: Route[] = [
       UPDATE,
       await readJson(ctx.req, ctx.app.config.jsonBodyLimit),
     );
-    ctx.app.db
-      .prepare(
-        'UPDATE targets SET name = ?, description = ?, security_token = ?, last_modified_by = ?, last_modified_at = ? WHERE id = ?',
-      )
-      .run(
-        b.name ?? t.name,
-        b.description ?? t.description,
-        b.securityToken ?? t.security_token,
-        user.name,
-        ctx.app.clock.now(),
-        t.id,
-      );
-    sendJson(ctx.res, 200, targetJson(ctx, findTarget(ctx.app, t.controller_id) as TargetRow, true));
+    updateTarget(
+      ctx.app.db,
+      t.id,
+      {
+        name: b.name ?? t.name,
+        description: b.description ?? t.description,
+        securityToken: b.securityToken ?? t.security_token,
+      },
+      user.name,
+      ctx.app.clock.now(),
+    );
+    sendJson(ctx.res, 200, targetJson(ctx, findTarget(ctx.app.db, t.controller_id) as TargetRow, true));
   }),
   del('/rest/v1/targets/:controllerId', (ctx) => {
     const user = requireRole(ctx, 'SYSTEM_RESPONSIBLE');
     const t = loadTarget(ctx);
     ctx.app.db.transaction(() => {
-      ctx.app.db.prepare('DELETE FROM targets WHERE id = ?').run(t.id);
+      deleteTarget(ctx.app.db, t.id);
       runMatchJob(ctx.app, null, user.name);
     })();
     sendEmpty(ctx.res, 204);
@@ -202,105 +162,7 @@ export const targetRoutes: Route[] = [
     const t = loadTarget(ctx);
     const a = loadTargetAction(ctx, t);
     if (a.status !== 'open') throw conflict('action.closed', `action ${a.id} is ${a.status}`);
-    ctx.app.db.prepare('UPDATE actions SET cancel_requested = 1 WHERE id = ?').run(a.id);
+    setCancelRequested(ctx.app.db, a.id, true);
     sendEmpty(ctx.res, 204);
-  }),
-  get('/rest/v1/systems', (ctx) => {
-    requireRole(ctx, 'READ');
-    ctx.app.polls.flush();
-    const rows = ctx.app.db.prepare('SELECT * FROM targets ORDER BY id').all() as TargetRow[];
-    sendJson(
-      ctx.res,
-      200,
-      page(
-        rows.map((t) => systemJson(ctx, t)),
-        ctx.query,
-      ),
-    );
-  }),
-  get('/rest/v1/systems/:controllerId', (ctx) => {
-    requireRole(ctx, 'READ');
-    sendJson(ctx.res, 200, systemJson(ctx, loadTarget(ctx)));
-  }),
-  put('/rest/v1/systems/:controllerId', async (ctx) => {
-    const user = requireRole(ctx, 'SYSTEM_RESPONSIBLE');
-    const b = checkShape<{ scope: 'production' | 'testing' }>(
-      S.object({ scope: { enum: ['production', 'testing'] } }, ['scope']),
-      await readJson(ctx.req, ctx.app.config.jsonBodyLimit),
-    );
-    const t = loadTarget(ctx);
-    ctx.app.db.transaction(() => {
-      ctx.app.db
-        .prepare('UPDATE targets SET scope = ?, last_modified_by = ?, last_modified_at = ? WHERE id = ?')
-        .run(b.scope, user.name, ctx.app.clock.now(), t.id);
-      runMatchJob(ctx.app, t.id, user.name);
-    })();
-    sendJson(ctx.res, 200, systemJson(ctx, findTarget(ctx.app, t.controller_id) as TargetRow));
-  }),
-  post('/rest/v1/systems/:controllerId/requestReport', (ctx) => {
-    requireRole(ctx, 'SYSTEM_RESPONSIBLE');
-    const t = loadTarget(ctx);
-    ctx.app.db.prepare('UPDATE targets SET report_requested = 1 WHERE id = ?').run(t.id);
-    sendJson(ctx.res, 200, systemJson(ctx, findTarget(ctx.app, t.controller_id) as TargetRow));
-  }),
-  get('/rest/v1/systems/:controllerId/actions', (ctx) => {
-    requireRole(ctx, 'READ');
-    sendJson(ctx.res, 200, actionsPage(ctx, loadTarget(ctx)));
-  }),
-  post('/rest/v1/distributionsets/:id/assignedTargets', async (ctx) => {
-    const user = requireRole(ctx, 'SYSTEM_RESPONSIBLE');
-    const body = checkShape<{ id: string; type?: 'soft' | 'forced' | 'downloadonly' }[]>(
-      ASSIGN,
-      await readJson(ctx.req, ctx.app.config.jsonBodyLimit),
-    );
-    const { db } = ctx.app;
-    const ids = db.transaction(() => {
-      const ds = loadSet(ctx);
-      if (!isComplete(ctx, ds))
-        throw badRequest('distributionset.incomplete', `distribution set ${ds.id} is not complete`);
-      const base = tenantValue(ctx.app, 'soup.action.handling');
-      const window = tenantValue(ctx.app, 'soup.action.maintenanceWindow');
-      return body.map((entry, i) => {
-        const t = findTarget(ctx.app, entry.id);
-        if (!t) throw notFound('target.notFound', `[${i}].id: target ${entry.id} does not exist`);
-        const open = openActionOf(ctx.app, t.id);
-        if (open)
-          throw conflict(
-            'target.actionOpen',
-            `[${i}].id: target ${entry.id} already has open action ${open.id}`,
-          );
-        const handling =
-          entry.type === 'soft'
-            ? { download: base.download, update: 'attempt' }
-            : entry.type === 'downloadonly'
-              ? { download: base.download, update: 'skip' }
-              : entry.type === 'forced'
-                ? { download: 'forced', update: 'forced' }
-                : base;
-        const r = db
-          .prepare(
-            `INSERT INTO actions (target_id, kind, ds_id, status, handling, maintenance_window, created_by, created_at)
-             VALUES (?, 'deployment', ?, 'open', ?, ?, ?, ?)`,
-          )
-          .run(
-            t.id,
-            ds.id,
-            JSON.stringify(handling),
-            window ? JSON.stringify(window) : null,
-            user.name,
-            ctx.app.clock.now(),
-          );
-        return { id: Number(r.lastInsertRowid), cid: t.controller_id };
-      });
-    })();
-    sendJson(ctx.res, 200, {
-      assigned: ids.length,
-      alreadyAssigned: 0,
-      total: ids.length,
-      assignedActions: ids.map((a) => ({
-        id: a.id,
-        _links: { self: { href: mgmtUrl(ctx, `targets/${encodeURIComponent(a.cid)}/actions/${a.id}`) } },
-      })),
-    });
   }),
 ];

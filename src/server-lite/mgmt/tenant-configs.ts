@@ -4,8 +4,9 @@ import { requireRole } from '../auth/basic.js';
 import { allows } from '../auth/roles.js';
 import { runMatchJob } from '../domain/match-job.js';
 import {
-  forgetTenantValues,
   isTenantKey,
+  resetTenantValue,
+  storeTenantValue,
   TENANT_KEYS,
   TENANT_SCHEMAS,
   type TenantKey,
@@ -17,7 +18,6 @@ import { notFound } from '../http/errors.js';
 import { sendEmpty, sendJson } from '../http/respond.js';
 import { del, get, put, type Route } from '../http/route.js';
 import { checkShape, S } from '../http/shape.js';
-import { created } from './audit.js';
 
 function entry(ctx: Ctx, key: TenantKey, admin: boolean) {
   const value = tenantValue(ctx.app, key);
@@ -48,16 +48,8 @@ export const tenantConfigRoutes: Route[] = [
       S.object({ value: TENANT_SCHEMAS[key] }, ['value']),
       await readJson(ctx.req, ctx.app.config.jsonBodyLimit),
     );
-    const now = ctx.app.clock.now();
     ctx.app.db.transaction(() => {
-      ctx.app.db
-        .prepare(
-          `INSERT INTO tenant_config (key, value, created_by, created_at, last_modified_by, last_modified_at)
-           VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value,
-           last_modified_by = excluded.last_modified_by, last_modified_at = excluded.last_modified_at`,
-        )
-        .run(key, JSON.stringify(body.value), ...created(user.name, now));
-      forgetTenantValues(ctx.app);
+      storeTenantValue(ctx.app, key, body.value, user.name);
       // version properties change how every recipe compares: match again
       if (key === 'soup.systemreport.version.property.names') runMatchJob(ctx.app, null, user.name);
     })();
@@ -66,8 +58,7 @@ export const tenantConfigRoutes: Route[] = [
   del('/rest/v1/tenant/configs/:key', (ctx) => {
     requireRole(ctx, 'ADMIN');
     const key = keyOf(ctx);
-    ctx.app.db.prepare('DELETE FROM tenant_config WHERE key = ?').run(key);
-    forgetTenantValues(ctx.app);
+    resetTenantValue(ctx.app, key);
     sendEmpty(ctx.res, 204);
   }),
 ];

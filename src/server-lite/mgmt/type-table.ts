@@ -7,23 +7,24 @@ import type { Ctx } from '../app.js';
 import { requireRole } from '../auth/basic.js';
 import { readJson } from '../http/body.js';
 import { notFound } from '../http/errors.js';
-import { page } from '../http/fiql.js';
+import { page } from '../http/page.js';
 import { sendEmpty, sendJson } from '../http/respond.js';
 import { del, get, put, type Route } from '../http/route.js';
 import { checkShape, pathId, S } from '../http/shape.js';
-import type { AuditRow } from './audit.js';
+import {
+  deleteType,
+  findType,
+  listTypes,
+  softDeleteType,
+  type TypeRowBase,
+  type TypeTableName,
+  updateType,
+} from '../store/types.js';
 
-export interface TypeRowBase extends AuditRow {
-  id: number;
-  key: string;
-  name: string;
-  description: string | null;
-  colour: string | null;
-  deleted: number;
-}
+export type { TypeRowBase } from '../store/types.js';
 
 export interface TypeTableSpec<Row extends TypeRowBase> {
-  table: 'sm_types' | 'ds_types';
+  table: TypeTableName;
   /** The resource's path below `/rest/v1/`. */
   resource: string;
   /** Prefix of error codes (`<entity>.notFound`). */
@@ -47,10 +48,8 @@ const UPDATE = S.object({ name: S.name, description: S.description, colour: S.co
 
 export function typeTable<Row extends TypeRowBase>(spec: TypeTableSpec<Row>): TypeTable<Row> {
   const { table, resource } = spec;
-  const find = (ctx: Ctx, idOrKey: number | string): Row | undefined => {
-    const col = typeof idOrKey === 'number' ? 'id' : 'key';
-    return ctx.app.db.prepare(`SELECT * FROM ${table} WHERE ${col} = ?`).get(idOrKey) as Row | undefined;
-  };
+  const find = (ctx: Ctx, idOrKey: number | string): Row | undefined =>
+    findType<Row>(ctx.app.db, table, idOrKey);
   const load = (ctx: Ctx): Row => {
     const id = pathId(ctx.params.id);
     const row = id === null ? undefined : find(ctx, id);
@@ -60,7 +59,7 @@ export function typeTable<Row extends TypeRowBase>(spec: TypeTableSpec<Row>): Ty
   const routes: Route[] = [
     get(`/rest/v1/${resource}`, (ctx) => {
       requireRole(ctx, 'READ');
-      const rows = ctx.app.db.prepare(`SELECT * FROM ${table} WHERE deleted = 0 ORDER BY id`).all() as Row[];
+      const rows = listTypes<Row>(ctx.app.db, table);
       sendJson(
         ctx.res,
         200,
@@ -79,29 +78,26 @@ export function typeTable<Row extends TypeRowBase>(spec: TypeTableSpec<Row>): Ty
       const row = load(ctx);
       type In = { name?: string; description?: string; colour?: string };
       const b = checkShape<In>(UPDATE, await readJson(ctx.req, ctx.app.config.jsonBodyLimit));
-      ctx.app.db
-        .prepare(
-          `UPDATE ${table} SET name = ?, description = ?, colour = ?, last_modified_by = ?, last_modified_at = ? WHERE id = ?`,
-        )
-        .run(
-          b.name ?? row.name,
-          b.description ?? row.description,
-          b.colour ?? row.colour,
-          user.name,
-          ctx.app.clock.now(),
-          row.id,
-        );
+      updateType(
+        ctx.app.db,
+        table,
+        row.id,
+        {
+          name: b.name ?? row.name,
+          description: b.description ?? row.description,
+          colour: b.colour ?? row.colour,
+        },
+        user.name,
+        ctx.app.clock.now(),
+      );
       sendJson(ctx.res, 200, spec.json(ctx, find(ctx, row.id) as Row));
     }),
     del(`/rest/v1/${resource}/:id`, (ctx) => {
       const user = requireRole(ctx, 'MODULE_RESPONSIBLE');
       const row = load(ctx);
-      const { db } = ctx.app;
       if (spec.uses(ctx, row.id) > 0)
-        db.prepare(
-          `UPDATE ${table} SET deleted = 1, last_modified_by = ?, last_modified_at = ? WHERE id = ?`,
-        ).run(user.name, ctx.app.clock.now(), row.id);
-      else db.prepare(`DELETE FROM ${table} WHERE id = ?`).run(row.id);
+        softDeleteType(ctx.app.db, table, row.id, user.name, ctx.app.clock.now());
+      else deleteType(ctx.app.db, table, row.id);
       sendEmpty(ctx.res, 204);
     }),
   ];

@@ -81,7 +81,10 @@ CREATE TABLE oauth_tokens (
   token_hash TEXT PRIMARY KEY, client_id TEXT NOT NULL, scope TEXT NOT NULL, expires_at INTEGER NOT NULL);
 `;
 
-const MIGRATIONS: readonly string[] = [V1];
+/** `targets.retry_floor`: failed system updates up to this action id no longer block a reopening. */
+const V2 = 'ALTER TABLE targets ADD COLUMN retry_floor INTEGER;';
+
+const MIGRATIONS: readonly string[] = [V1, V2];
 
 /** Applies every migration above the database's `user_version`, each in one transaction. */
 export function migrate(db: Database): void {

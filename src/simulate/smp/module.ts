@@ -25,11 +25,18 @@ export interface SmpSimulatedModule extends SimulatedModule {
   readonly device: SmpDevice;
   /** Requests received, and faults applied so far. */
   readonly counters: { requests: number; faults: Record<string, number>; disconnects: number };
+  /** Resolves once the module's link is up (at once unless a `disconnect` fault holds it down). */
+  linkUp(): Promise<void>;
 }
 
 export interface SmpModuleOptions {
   clock?: Clock;
   log?: Logger;
+  /**
+   * Opens the module's end of its link, again after a `disconnect` fault (default: a pseudo-terminal
+   * at `link.pty`). Tests pass the module end of an in-memory stream.
+   */
+  openLink?: () => Promise<ByteStream>;
 }
 
 const DEFAULT_DURATION: Record<SmpFault['type'], number> = {
@@ -46,7 +53,12 @@ export async function startSmpModule(
   options: SmpModuleOptions = {},
 ): Promise<SmpSimulatedModule> {
   const config = parseSmpModuleConfig(raw, `smp module ${String(raw.name ?? '')}`.trim());
-  const module = new SmpModuleServer(config, options.clock ?? systemClock, options.log ?? silentLogger());
+  const module = new SmpModuleServer(
+    config,
+    options.clock ?? systemClock,
+    options.log ?? silentLogger(),
+    options.openLink,
+  );
   await module.connect();
   return module;
 }
@@ -69,11 +81,13 @@ class SmpModuleServer implements SmpSimulatedModule {
   private stallUntil = 0;
   private closed = false;
   private readonly timers = new AbortController();
+  private upWaiters: (() => void)[] = [];
 
   constructor(
     private readonly config: SmpModuleSimConfig,
     private readonly clock: Clock,
     private readonly log: Logger,
+    private readonly openLink?: () => Promise<ByteStream>,
   ) {
     this.name = config.name;
     this.path = config.link.pty;
@@ -93,14 +107,24 @@ class SmpModuleServer implements SmpSimulatedModule {
   }
 
   async connect(): Promise<void> {
-    this.pair = await createPtyPair(this.path);
-    const port = await openSerialPort(this.pair.peerPath, this.config.link.baud ?? 115200);
+    let port: ByteStream;
+    if (this.openLink) port = await this.openLink();
+    else {
+      this.pair = await createPtyPair(this.path);
+      port = await openSerialPort(this.pair.peerPath, this.config.link.baud ?? 115200);
+    }
     this.port = port;
     this.decoder = new FrameDecoder({ maxPacketBytes: 65535 });
     port.onData((chunk) => {
       const copy = new Uint8Array(chunk);
       void this.inPacer.schedule(copy.length, () => this.receive(copy));
     });
+    for (const up of this.upWaiters.splice(0)) up();
+  }
+
+  linkUp(): Promise<void> {
+    if (this.port?.isOpen) return Promise.resolve();
+    return new Promise((resolve) => this.upWaiters.push(resolve));
   }
 
   private receive(chunk: Uint8Array): void {

@@ -1,7 +1,7 @@
 /**
  * requestStream on responses that end by closing the connection: undici ≤ 7 crashes the process when such
- * a response ends while its parser is paused (nodejs/undici#5360); requestStream never pauses those and
- * bounds what it buffers instead.
+ * a response ends while its parser is paused (nodejs/undici#5360), undici 8 leaves the body unfinished;
+ * requestStream never pauses those and bounds what it buffers instead.
  */
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';

@@ -211,3 +211,93 @@ describe('ISO-TP channel', () => {
     expect(await got).toMatchObject({ code: 'SOUP_E_MODULE_TIMEOUT' });
   });
 });
+
+describe('ISO-TP sender and a receiver that is slow with its flow control', () => {
+  /** A scripted receiver: records every frame the sender sends, answers with flow control only when told. */
+  function slowReceiver() {
+    const clock = new ManualClock();
+    const bus = new MemoryCanBus({ clock });
+    const peer = bus.attach();
+    const log: string[] = [];
+    peer.onFrame(
+      (f) => f.id === 0x7e0,
+      (f) => {
+        const d = decodePdu(f.data);
+        log.push(d.ok ? d.pdu.type : 'bad');
+      },
+    );
+    const tx = new IsoTpChannel(bus.attach(), { txId: 0x7e0, rxId: 0x7e8, clock, nBsMs: 1000 });
+    const flowControl = async (blockSize: number) => {
+      log.push(`FC bs=${blockSize}`);
+      await peer.send({
+        id: 0x7e8,
+        extended: false,
+        fd: false,
+        data: encodePdu({ type: 'flow', status: 'continue', blockSize, stMin: 0 }, 8),
+      });
+    };
+    return { clock, tx, log, flowControl };
+  }
+
+  /** Lets every frame and timer callback that is due run: the manual clock does not move meanwhile. */
+  const drain = async () => {
+    for (let i = 0; i < 20; i++) await settle();
+  };
+
+  it('sends no consecutive frame beyond the block size until the next flow control, however long that takes', async () => {
+    const { clock, tx, log, flowControl } = slowReceiver();
+    const message = bytes(6 + 7 * 5); // FF + 5 CF
+    const sent = tx.send(message);
+    let done = false;
+    void sent.then(() => {
+      done = true;
+    });
+    await drain();
+    expect(log).toEqual(['first']);
+    await flowControl(2);
+    await drain();
+    expect(log).toEqual(['first', 'FC bs=2', 'consecutive', 'consecutive']);
+    // the receiver takes its time (within N_Bs): the sender is waiting for it, with STmin 0 long past
+    clock.advance(600);
+    await drain();
+    clock.advance(300);
+    await drain();
+    expect(log).toEqual(['first', 'FC bs=2', 'consecutive', 'consecutive']);
+    expect(done).toBe(false);
+    await flowControl(2);
+    await drain();
+    clock.advance(900);
+    await drain();
+    expect(log.slice(4)).toEqual(['FC bs=2', 'consecutive', 'consecutive']);
+    expect(done).toBe(false);
+    await flowControl(0);
+    await sent;
+    expect(log).toEqual([
+      'first',
+      'FC bs=2',
+      'consecutive',
+      'consecutive',
+      'FC bs=2',
+      'consecutive',
+      'consecutive',
+      'FC bs=0',
+      'consecutive',
+    ]);
+  });
+
+  it('fails with N_Bs when the flow control after a block never comes', async () => {
+    const { clock, tx, log, flowControl } = slowReceiver();
+    const sent = tx.send(bytes(6 + 7 * 5)).catch((e: Error) => e);
+    await drain();
+    await flowControl(2);
+    await drain();
+    clock.advance(999);
+    await drain();
+    expect(log).toEqual(['first', 'FC bs=2', 'consecutive', 'consecutive']);
+    clock.advance(1);
+    const err = await sent;
+    expect(err).toMatchObject({ code: 'SOUP_E_MODULE_TIMEOUT' });
+    expect((err as Error).message).toMatch(/no flow control within N_Bs 1000 ms/);
+    expect(log).toEqual(['first', 'FC bs=2', 'consecutive', 'consecutive']);
+  });
+});

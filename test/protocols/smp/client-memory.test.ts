@@ -1,6 +1,6 @@
-/** Client logic over the in-memory twin: sequence matching, retries, timeouts, errors, upload resume. */
+/** Client logic over the in-memory twin: sequence matching, retries, timeouts (on a manual clock), errors, upload resume. */
 import { describe, expect, it } from 'vitest';
-import { systemClock } from '../../../src/lib/clock.js';
+import { ManualClock, systemClock } from '../../../src/lib/clock.js';
 import { createMemoryStreamPair } from '../../../src/protocols/buses/memory-stream.js';
 import type { ByteStream } from '../../../src/protocols/buses/types.js';
 import { SmpClient } from '../../../src/protocols/smp/client.js';
@@ -47,8 +47,10 @@ describe('SMP client logic (in-memory)', () => {
       }
       return { r: m.payload.d };
     });
-    const client = new SmpClient(agent, { clock: systemClock, timeoutMs: 50, retries: 2 });
-    expect(await client.echo('ping')).toBe('ping');
+    const clock = new ManualClock();
+    const client = new SmpClient(agent, { clock, timeoutMs: 50, retries: 2 });
+    expect(await clock.run(client.echo('ping'))).toBe('ping');
+    expect(clock.now()).toBe(50); // one timeout, then the retry's answer
     expect(seen).toHaveLength(2);
     expect(seen[0]?.header.seq).toBe(seen[1]?.header.seq);
     expect(seen[0]?.header.version).toBe(1);
@@ -57,8 +59,9 @@ describe('SMP client logic (in-memory)', () => {
   it('fails with one line naming the request when the module never answers', async () => {
     const [agent, module] = createMemoryStreamPair();
     const seen = responder(module, () => undefined);
-    const client = new SmpClient(agent, { clock: systemClock, timeoutMs: 20, retries: 2, name: 'display' });
-    await expect(client.reset()).rejects.toMatchObject({
+    const clock = new ManualClock();
+    const client = new SmpClient(agent, { clock, timeoutMs: 20, retries: 2, name: 'display' });
+    await expect(clock.run(client.reset())).rejects.toMatchObject({
       code: 'SOUP_E_MODULE_TIMEOUT',
       retryable: true,
       message: 'display: no answer to OS reset after 3 attempts of 20 ms',

@@ -12,7 +12,10 @@ async function update(fx: SimFixture, version = '2.0.0') {
   const job = await makeJob(await writeImage(fx.dir, version, IMAGE), fx.module.path, version);
   const ctx = makeCtx(fx.links);
   await handler.prepare(job, ctx);
-  const errors = await withRetries(() => handler.transfer(job, ctx));
+  const errors = await withRetries(
+    () => handler.transfer(job, ctx),
+    () => fx.module.linkUp(),
+  );
   await handler.activate(job, ctx);
   await handler.verify(job, ctx);
   await handler.commit(job, ctx);

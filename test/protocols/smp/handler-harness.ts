@@ -68,8 +68,16 @@ export function makeCtx(links: LinkProvider): HandlerContext & { saved: unknown[
   };
 }
 
-/** Runs a step again on retryable errors, as the engine does; returns the errors seen. */
-export async function withRetries(step: () => Promise<void>, attempts = 6): Promise<Error[]> {
+/**
+ * Runs a step again on retryable errors, as the engine does; returns the errors seen. Instead of the
+ * engine's retry delay, the next attempt starts when `ready` says the module can be reached again (the
+ * simulated module's link is back after a disconnect).
+ */
+export async function withRetries(
+  step: () => Promise<void>,
+  ready: () => Promise<void>,
+  attempts = 6,
+): Promise<Error[]> {
   const errors: Error[] = [];
   for (let i = 0; i < attempts; i++) {
     try {
@@ -78,7 +86,7 @@ export async function withRetries(step: () => Promise<void>, attempts = 6): Prom
     } catch (err) {
       errors.push(err as Error);
       if (!isRetryable(err) || i === attempts - 1) throw err;
-      await systemClock.sleep(400);
+      await ready();
     }
   }
   return errors;
