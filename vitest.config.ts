@@ -18,7 +18,12 @@ import { defineConfig } from 'vitest/config';
 const projects: Record<string, string[]> = {
   contract: ['test/contracts/**/*.test.ts'],
   'server-lite': ['test/server-lite/**/*.test.ts'],
-  cli: ['test/cli/**/*.test.ts', 'test/deploy/**/*.test.ts', 'test/docs/**/*.test.ts', 'test/packaging/**/*.test.ts'],
+  cli: [
+    'test/cli/**/*.test.ts',
+    'test/deploy/**/*.test.ts',
+    'test/docs/**/*.test.ts',
+    'test/packaging/**/*.test.ts',
+  ],
   e2e: ['test/e2e/**/*.test.ts'],
   'stock-client': ['test/stock-client/**/*.test.ts'],
   console: ['test/console/**/*.test.ts'],

@@ -1,6 +1,6 @@
 /**
  * A gateway set-up for command-line tests: a temporary directory others may enter (commands run as
- * other users too), a trusted key pair made by `soup-agent keygen`, a configuration, and a loopback
+ * other users too; removed by the test that made it), a trusted key pair made by `soup-agent keygen`, a configuration, and a loopback
  * HTTP backend that counts the agent's requests.
  */
 import { spawnSync } from 'node:child_process';
@@ -34,7 +34,8 @@ export function cli(args: string[], as?: { uid: number; gid: number; groups?: nu
             '--',
             ...command,
           ],
-          { encoding: 'utf8', timeout: 60_000 },
+          // another user has a temp directory of its own, not this file's private temp root
+          { encoding: 'utf8', timeout: 60_000, env: { ...process.env, TMPDIR: sharedTmp() } },
         );
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -85,8 +86,14 @@ export interface Gateway {
   remove(): void;
 }
 
+/** The temp directory every user may use (test/helpers/temp-root.ts gives each file a private one). */
+function sharedTmp(): string {
+  return process.env.SOUP_TEST_TMP_BASE ?? tmpdir();
+}
+
 export function gateway(url: string): Gateway {
-  const dir = mkdtempSync(join(tmpdir(), 'soup-cli-'));
+  // other users must reach it: the shared temp directory, not this file's private (0700) temp root
+  const dir = mkdtempSync(join(sharedTmp(), 'soup-cli-'));
   chmodSync(dir, 0o755);
   const keys = join(dir, 'keys');
   const made = cli(['keygen', '--kid', 'k1', '--out', keys]);
