@@ -11,9 +11,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCli } from '../src/demo/processes.js';
+import type { ModulesConfig } from '../src/inventory/module-config.js';
 import { buildSystemReport } from '../src/inventory/report.js';
 import { silentLogger } from '../src/lib/log.js';
-import type { ModulesConfig } from '../src/lib/module-config.js';
 import { createLinkProvider } from '../src/protocols/buses/links.js';
 import { median } from './_bench-util.js';
 

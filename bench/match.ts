@@ -11,11 +11,11 @@
  * Run: npx tsc -p tsconfig.json && node dist/bench/match.js [systems] [baselineSample]
  */
 import { Query } from 'mingo';
-import { prng } from '../src/lib/prng.js';
 import { compileRecipe, type MatchDefinition, matchSystem } from '../src/recipe/match.js';
 import { rewriteContext, rewriteOperators } from '../src/recipe/query-rewrite.js';
 import { rsqlToMongo } from '../src/recipe/rsql.js';
 import type { MongoQuery, RecipeFileImage, ReportedModule } from '../src/recipe/types.js';
+import { prng } from '../test/helpers/prng.js';
 
 const SYSTEMS = Number(process.argv[2] ?? 100_000);
 const RECIPES = 50;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite, with its own set-up: lint + format check, type check (sources and tests),
-# then every vitest suite (unit, contract, end-to-end). Prints a closing line `tests: N passed, N failed`.
+# The whole test suite, with its own set-up: lint + format check, type check (sources and tests), the
+# dependency rule (dependency-cruiser), then every vitest suite (unit, contract, end-to-end). Prints a
+# closing line `tests: N passed, N failed`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The README's commands must leave the working tree as they found it (no rewritten lockfile, no build
@@ -15,6 +16,8 @@ echo "== lint and format (biome)"
 npx biome check --error-on-warnings .
 echo "== type check"
 npx tsc -p tsconfig.test.json
+echo "== dependencies (the layers of docs/architecture.md, no cycles)"
+npx depcruise src --config .dependency-cruiser.cjs
 echo "== shell scripts (shellcheck)"
 shellcheck scripts/*.sh .ci/run
 

@@ -5,9 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { Ajv, type ErrorObject } from 'ajv';
+import type { Ajv, ErrorObject } from 'ajv';
+import type { ModulesConfig } from '../inventory/module-config.js';
 import { SoupError } from '../lib/errors.js';
-import type { ModulesConfig } from '../lib/module-config.js';
+import { createAjv, keyPath } from '../lib/json-schema.js';
 import type { ServerAuthConfig } from './net/auth.js';
 
 export type ConsentPolicy = 'always' | 'whenAsked' | 'never';
@@ -85,20 +86,13 @@ function loadSchema(): object {
 let validator: ReturnType<Ajv['compile']> | undefined;
 
 function validate(value: unknown): ErrorObject[] {
-  validator ??= new Ajv({ allErrors: true, useDefaults: true, strict: false }).compile(loadSchema());
+  validator ??= createAjv({ allErrors: true, useDefaults: true }).compile(loadSchema());
   return validator(value) ? [] : (validator.errors ?? []);
 }
 
-/** `/modules/local/0/target` → `modules.local[0].target`. */
-export function keyPath(pointer: string, extra?: string): string {
-  const parts = pointer
-    .split('/')
-    .slice(1)
-    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-  if (extra !== undefined) parts.push(extra);
-  let out = '';
-  for (const p of parts) out += /^\d+$/.test(p) ? `[${p}]` : out === '' ? p : `.${p}`;
-  return out === '' ? '(root)' : out;
+/** The key path of a pointer, `(root)` for the whole file. */
+function at(pointer: string, extra?: string): string {
+  return keyPath(pointer, extra) || '(root)';
 }
 
 /** One line per configuration fault, naming the key path; the first is the one reported. */
@@ -113,20 +107,20 @@ export function describeErrors(errors: ErrorObject[]): string[] {
     let line: string;
     switch (e.keyword) {
       case 'required':
-        line = `${keyPath(e.instancePath, String(e.params.missingProperty))} is missing`;
+        line = `${at(e.instancePath, String(e.params.missingProperty))} is missing`;
         break;
       case 'additionalProperties':
-        line = `${keyPath(e.instancePath, String(e.params.additionalProperty))} is not a known key`;
+        line = `${at(e.instancePath, String(e.params.additionalProperty))} is not a known key`;
         break;
       case 'anyOf':
       case 'not':
-        line = `${keyPath(e.instancePath)} must be exactly one of targetToken, gatewayToken, oauth2 or cert+key`;
+        line = `${at(e.instancePath)} must be exactly one of targetToken, gatewayToken, oauth2 or cert+key`;
         break;
       case 'enum':
-        line = `${keyPath(e.instancePath)} must be one of ${(e.params.allowedValues as unknown[]).join(', ')}`;
+        line = `${at(e.instancePath)} must be one of ${(e.params.allowedValues as unknown[]).join(', ')}`;
         break;
       default:
-        line = `${keyPath(e.instancePath)} ${e.message ?? 'is invalid'}`;
+        line = `${at(e.instancePath)} ${e.message ?? 'is invalid'}`;
     }
     if (!lines.includes(line)) lines.push(line);
   }

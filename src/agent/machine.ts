@@ -1,8 +1,8 @@
 /**
  * The update machine: a pure transition function over typed states, with ONE transition table
- * (`TRANSITIONS`, drawn in docs/update-machine.md). No I/O here: the run loop (run-loop.ts) performs the
- * work of each state, turns the result into an event and asks `transition` for the next state, which it
- * persists before starting that state's work.
+ * (`TRANSITIONS`, drawn in docs/update-machine.md). No I/O here: the update runner (update-runner.ts)
+ * performs the work of each state, turns the result into an event and asks `transition` for the next
+ * state, which it persists before starting that state's work.
  *
  * Steps follow `agent.md` ("The update, step by step"): revertible modules are transferred, activated
  * and verified first (`*-revertible`), then the non-revertible ones (`*-forward`). Entering

@@ -69,3 +69,36 @@ export async function flushOutbox(
   }
   return result;
 }
+
+/**
+ * Outbox delivery for a long-running process: one flush at a time, in order; a request while one runs
+ * makes it run once more. Never throws (a failed delivery is retried with the next request).
+ */
+export function createDelivery(
+  store: StateStore,
+  api: InstallApi,
+  log: Logger,
+  signal: AbortSignal,
+): () => Promise<void> {
+  let delivering: Promise<void> | undefined;
+  let again = false;
+  return () => {
+    if (delivering !== undefined) {
+      again = true;
+      return delivering;
+    }
+    delivering = (async () => {
+      try {
+        do {
+          again = false;
+          await flushOutbox(store, api, log, signal);
+        } while (again && !signal.aborted);
+      } catch (err) {
+        log.warn({ err: oneLine(err) }, 'feedback delivery failed');
+      } finally {
+        delivering = undefined;
+      }
+    })();
+    return delivering;
+  };
+}

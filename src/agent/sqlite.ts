@@ -1,40 +1,17 @@
 /**
- * better-sqlite3, typed for what the agent uses (the package ships no type declarations), opened the
- * way every agent database is: WAL journal, synchronous FULL, so a committed transaction survives a
- * power cut.
+ * better-sqlite3 (typed by @types/better-sqlite3), opened the way every agent database is: WAL journal,
+ * synchronous FULL, so a committed transaction survives a power cut.
  */
 import { createRequire } from 'node:module';
+import type BetterSqlite3 from 'better-sqlite3';
 import { SoupError } from '../lib/errors.js';
 
-export interface RunResult {
-  changes: number;
-  lastInsertRowid: number | bigint;
-}
-
-export interface Statement<P extends unknown[] = unknown[]> {
-  run(...params: P): RunResult;
-  get(...params: P): unknown;
-  all(...params: P): unknown[];
-}
-
-export interface Database {
-  prepare<P extends unknown[] = unknown[]>(sql: string): Statement<P>;
-  exec(sql: string): void;
-  pragma(source: string, options?: { simple?: boolean }): unknown;
-  transaction<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R;
-  close(): void;
-  readonly open: boolean;
-}
-
-type DatabaseConstructor = new (
-  path: string,
-  options?: { readonly?: boolean; fileMustExist?: boolean; timeout?: number },
-) => Database;
+export type Database = BetterSqlite3.Database;
 
 const require = createRequire(import.meta.url);
 
 export function openDatabase(path: string, options: { readonly?: boolean } = {}): Database {
-  const Ctor = require('better-sqlite3') as DatabaseConstructor;
+  const Ctor = require('better-sqlite3') as typeof BetterSqlite3;
   let db: Database;
   try {
     db = new Ctor(path, {

@@ -14,8 +14,8 @@ import type { ActionContext } from './action.js';
 import type { AgentConfig } from './config.js';
 import { askDaemon, socketPath } from './control-socket.js';
 import { phaseOf, stepsDone } from './machine.js';
-import type { ActiveState, LastResult } from './run-loop.js';
 import { STATE_FILE, StateStore } from './store.js';
+import type { ActiveState, LastResult } from './update-runner.js';
 
 export interface StatusJson {
   agent: { version: string; running: boolean; pid: number | null };

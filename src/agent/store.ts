@@ -1,19 +1,30 @@
 /**
  * The agent's durable state: one SQLite file in `dataDir` (WAL, synchronous FULL). Every write is one
- * transaction that is on disk when the call returns, so the run loop persists a step before starting it.
+ * transaction that is on disk when the call returns, so the update runner persists a step before starting it.
  *
  * Tables: `kv` (small facts: last poll, last report hash, installed recipe, last result, versions the
  * agent installed on local modules), `current_action` (the one action in progress: machine state and
  * its context), `checkpoints` (handler-private resume data per action and module), `outbox` (feedback
  * not yet acknowledged, in order), `finished_actions` (actions already closed here, never re-run),
  * `consent` (answers given with `soup-agent consent`).
+ *
+ * The file's layout is versioned (`PRAGMA user_version`): `MIGRATIONS` brings a file of any earlier
+ * version to this agent's, in order, each step in one transaction, so an agent updated mid-update opens
+ * the state its predecessor left. A file newer than the agent is refused rather than misread. The
+ * action context inside `current_action` carries its own version (action.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SoupError } from '../lib/errors.js';
 import { type Database, openDatabase } from './sqlite.js';
 
-const SCHEMA = `
+/**
+ * The migrations, in order: entry `n` takes the file from version `n` to `n + 1`. Version 0 is a new
+ * file or one written before the layout was versioned (its tables are those of version 1, so the
+ * first migration only creates what is missing). Never change an entry: add one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS current_action (
   slot INTEGER PRIMARY KEY CHECK (slot = 1), action_id TEXT NOT NULL, state TEXT NOT NULL,
@@ -28,7 +39,27 @@ CREATE TABLE IF NOT EXISTS finished_actions (
   action_id TEXT PRIMARY KEY, result TEXT NOT NULL, at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS consent (
   action_id TEXT PRIMARY KEY, decision TEXT NOT NULL, by TEXT NOT NULL, at INTEGER NOT NULL);
-`;
+`,
+];
+
+/** The layout version this agent writes. */
+export const STATE_VERSION = MIGRATIONS.length;
+
+/** Brings the file to STATE_VERSION; throws SOUP_E_STATE on a file newer than this agent. */
+function migrate(db: Database, path: string): void {
+  const at = db.pragma('user_version', { simple: true }) as number;
+  if (at > STATE_VERSION)
+    throw new SoupError(
+      'SOUP_E_STATE',
+      `state: ${path} has layout version ${at}, newer than this agent's ${STATE_VERSION}: install a newer soup-agent`,
+    );
+  for (let v = at; v < STATE_VERSION; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v] as string);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
 
 export const STATE_FILE = 'agent-state.db';
 
@@ -75,8 +106,14 @@ export class StateStore {
         `state: cannot create ${dataDir} (${(err as NodeJS.ErrnoException).code})`,
       );
     }
-    const db = openDatabase(join(dataDir, STATE_FILE));
-    db.exec(SCHEMA);
+    const path = join(dataDir, STATE_FILE);
+    const db = openDatabase(path);
+    try {
+      migrate(db, path);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
     return new StateStore(db);
   }
 

@@ -1,13 +1,13 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { askDaemon } from '../agent/control-socket.js';
-import { createEngine } from '../agent/engine.js';
 import { bundleDir, unpackOffline } from '../agent/offline.js';
 import { offlineBundleLinks } from '../agent/offline-links.js';
-import type { LastResult } from '../agent/run-loop.js';
+import { createAgentServices } from '../agent/services.js';
 import { readStatus } from '../agent/status.js';
 import { PENDING_CONSENT } from '../agent/steps/consent.js';
 import { StateStore } from '../agent/store.js';
+import type { LastResult } from '../agent/update-runner.js';
 import { systemClock } from '../lib/clock.js';
 import { isSoupError } from '../lib/errors.js';
 import { createLogger } from '../lib/log.js';
@@ -97,7 +97,7 @@ export function registerInstall(program: Command): void {
       if (store.isFinished(manifest.actionId))
         throw new CliExit(1, `install: action ${manifest.actionId} was already installed here`);
       const log = createLogger({ level: process.env.SOUP_LOG_LEVEL ?? 'warn' });
-      const engine = createEngine({
+      const { runner } = createAgentServices({
         config,
         log,
         clock: systemClock,
@@ -105,7 +105,6 @@ export function registerInstall(program: Command): void {
         store,
         links,
       });
-      const { runner } = engine;
       const stop = new AbortController();
       process.once('SIGINT', () => stop.abort());
       runner.startOffline(manifest.actionId, bundleDir(config, manifest.actionId), manifest.recipe);

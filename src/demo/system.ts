@@ -4,7 +4,7 @@
  * agent's configuration says about them. The demo and the end-to-end tests build the same system.
  */
 import { join } from 'node:path';
-import type { ModulesConfig } from '../lib/module-config.js';
+import type { ModulesConfig } from '../inventory/module-config.js';
 
 export interface DemoModules {
   smp: boolean;

@@ -4,8 +4,9 @@
  * use, so a gateway without serial or CAN never loads them; a handler whose implementation is missing
  * throws SOUP_E_NOT_BUILT when it is first used, which fails the step that needed it.
  */
+
+import type { ModuleConfig } from '../inventory/module-config.js';
 import { SoupError } from '../lib/errors.js';
-import type { ModuleConfig } from '../lib/module-config.js';
 import { createDummyHandler } from './dummy.js';
 import { createRawHandler } from './raw.js';
 import { createRawfileHandler } from './rawfile.js';

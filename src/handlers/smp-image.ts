@@ -22,8 +22,8 @@
  * The link comes from `ctx.links` and stays open (the daemon holds one port per path).
  */
 import { open } from 'node:fs/promises';
+import type { ModuleConfig, SerialModuleConfig } from '../inventory/module-config.js';
 import { isSoupError, SoupError } from '../lib/errors.js';
-import type { ModuleConfig, SerialModuleConfig } from '../lib/module-config.js';
 import {
   activeSlot,
   hex,

@@ -14,8 +14,8 @@
  * - Errors are SoupError with a stable code; `retryable` says whether the engine may try the step again.
  */
 import type { Logger } from 'pino';
+import type { ModuleConfig } from '../inventory/module-config.js';
 import type { Clock } from '../lib/clock.js';
-import type { ModuleConfig } from '../lib/module-config.js';
 import type { LinkProvider } from '../protocols/buses/types.js';
 
 export interface TargetModule {

@@ -12,8 +12,8 @@
  * The bus comes from `ctx.links` and is shared with the other ECUs on it: it is never closed here.
  */
 import { open } from 'node:fs/promises';
+import type { CanBusConfig, CanEcuConfig } from '../inventory/module-config.js';
 import { SoupError } from '../lib/errors.js';
-import type { CanBusConfig, CanEcuConfig } from '../lib/module-config.js';
 import { connectEcu, didText, type EcuConnection, readDidRetrying } from '../protocols/uds/connect.js';
 import { type EcuSettings, ecuSettings } from '../protocols/uds/ecu-config.js';
 import { type ImageReader, programEcu, waitForVersion } from '../protocols/uds/programming.js';

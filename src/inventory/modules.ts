@@ -3,7 +3,7 @@
  * gateway is always among them: the `local` entry with `"gateway": true`, else a synthesized module named
  * `gateway` of type `gateway` (which no handler updates).
  */
-import type { ModuleConfig, ModulesConfig } from '../lib/module-config.js';
+import type { ModuleConfig, ModulesConfig } from './module-config.js';
 
 export interface ConfiguredModule {
   name: string;

@@ -8,10 +8,10 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { oneLine } from '../lib/errors.js';
-import type { LocalModuleConfig, ModulesConfig } from '../lib/module-config.js';
 import type { LinkProvider } from '../protocols/buses/types.js';
 import type { ReportedModule, SystemReport } from '../recipe/types.js';
 import type { GatewayFacts } from './gateway-facts.js';
+import type { LocalModuleConfig, ModulesConfig } from './module-config.js';
 import { type ConfiguredModule, configuredModules } from './modules.js';
 import { createSmpProbe } from './probes/smp.js';
 import { createUdsProbe } from './probes/uds.js';

@@ -4,8 +4,8 @@
  * `unreachable` without sinking the report.
  */
 import type { Logger } from 'pino';
-import type { ModuleConfig } from '../lib/module-config.js';
 import type { LinkProvider } from '../protocols/buses/types.js';
+import type { ModuleConfig } from './module-config.js';
 
 export interface ProbeContext {
   log: Logger;

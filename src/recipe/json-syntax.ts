@@ -5,7 +5,6 @@
  *
  * It also refuses a key that appears twice in one object: `JSON.parse` keeps the last, other parsers
  * (SWUpdate's among them) may keep the first, and a signed file must mean one thing to every reader.
- * Owner: recipe.
  */
 
 export interface JsonSyntaxFault {

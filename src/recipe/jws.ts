@@ -1,6 +1,6 @@
 /**
  * Detached JWS over the exact recipe file bytes (`install-api.md`, "GET recipes/{recipeId}/signatures").
- * Owner: recipe. Verification (the agent) uses node:crypto; signing and key generation (the `sign` and
+ * Verification (the agent) uses node:crypto; signing and key generation (the `sign` and
  * `keygen` commands) use node-jose, loaded only by them: node-jose with node-forge costs a running agent
  * about 20 MiB of resident memory (docs/footprint.md).
  *

@@ -1,6 +1,6 @@
 /**
  * The match algorithm (`recipe-file.md`, "The match algorithm"), shared by server-lite and the agent.
- * mingo evaluates the queries; version properties compare in natural order. Owner: recipe.
+ * mingo evaluates the queries; version properties compare in natural order.
  *
  * Compiling does the per-recipe work once so a match job can run it for 100,000 systems:
  * - the operator whitelist is checked and every query compiled with mingo once;

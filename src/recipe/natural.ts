@@ -1,5 +1,5 @@
 /**
- * Natural order for version properties (`recipe-file.md`, "Comparing values"). Owner: recipe.
+ * Natural order for version properties (`recipe-file.md`, "Comparing values").
  *
  * Both strings are split into maximal runs of digits and of non-digits and compared run by run:
  * two digit runs by numeric value (leading zeros stripped, then shorter first, then digit by digit, so

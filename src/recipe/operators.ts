@@ -3,7 +3,6 @@
  * `$eq $ne $lt $lte $gt $gte $in $nin $and`. Anything else (`$where`, `$expr`, `$regex`, `$or`…) makes
  * the file invalid. The shapes are as strict as what the RSQL translation produces: match values are
  * strings, count values non-negative integers, `$in`/`$nin` take arrays, `$and` a non-empty array of queries.
- * Owner: recipe.
  */
 
 export const COMPARISON_OPERATORS = ['$eq', '$ne', '$lt', '$lte', '$gt', '$gte', '$in', '$nin'] as const;

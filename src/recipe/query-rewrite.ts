@@ -9,7 +9,7 @@
  *
  * These operators never appear in a recipe file (the whitelist rejects them there); they exist only
  * inside compiled queries. As in MongoDB, `$ne`/`$nin` hold for a module that lacks the attribute and
- * every other operator does not. Owner: recipe.
+ * every other operator does not.
  */
 import { Context } from 'mingo';
 import { resolve } from 'mingo/util';

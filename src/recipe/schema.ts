@@ -1,5 +1,5 @@
 /**
- * The recipe file JSON Schema (ajv) and the operator whitelist. Owner: recipe.
+ * The recipe file JSON Schema (ajv) and the operator whitelist.
  *
  * One source of truth: `schemas/recipe-file.schema.json`, shipped with the package and read once at
  * load time. It is found by walking up from this module, so the same code works from `src/recipe/`
@@ -8,9 +8,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import * as ajvFormats from 'ajv-formats';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { SoupError } from '../lib/errors.js';
+import { createAjv, keyPath } from '../lib/json-schema.js';
 import { jsonSyntaxFault } from './json-syntax.js';
 import { findOperatorFault } from './operators.js';
 import type { RecipeFile } from './types.js';
@@ -31,29 +31,15 @@ export function recipeSchemaPath(): string {
   );
 }
 
-type FormatsPlugin = (ajv: Ajv) => Ajv;
-const addFormats = (ajvFormats as unknown as { default: FormatsPlugin }).default;
-
 let compiled: ValidateFunction | undefined;
 
 function validator(): ValidateFunction {
   if (!compiled) {
     const schema = JSON.parse(readFileSync(recipeSchemaPath(), 'utf8')) as object;
-    const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
-    addFormats(ajv);
+    const ajv = createAjv({ strict: true, allowUnionTypes: true, formats: true });
     compiled = ajv.compile(schema);
   }
   return compiled;
-}
-
-/** `/software/images/0/sha256` → `software.images[0].sha256`. */
-export function keyPath(pointer: string): string {
-  let path = '';
-  for (const raw of pointer.split('/').slice(1)) {
-    const segment = raw.replaceAll('~1', '/').replaceAll('~0', '~');
-    path += /^[0-9]+$/.test(segment) ? `[${segment}]` : path === '' ? segment : `.${segment}`;
-  }
-  return path;
 }
 
 function describe(error: ErrorObject): string {

@@ -4,8 +4,9 @@
  * SMP entries are checked strictly (unknown keys are errors); UDS entries check the keys the spec
  * names and pass any others on to the UDS simulator.
  */
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { SoupError } from '../lib/errors.js';
+import { createAjv, keyPath } from '../lib/json-schema.js';
 import type { SmpFault } from './smp/faults.js';
 
 export interface SmpModuleSimConfig {
@@ -124,17 +125,13 @@ const schema = {
   },
 };
 
-const ajv = new Ajv({ allErrors: false, discriminator: true, strict: false });
+const ajv = createAjv({ discriminator: true });
 const validateConfig = ajv.compile<SimulateConfig>(schema);
 const validateSmp = ajv.compile<SmpModuleSimConfig>(smpModuleSchema);
 
-/** `modules/0/link/baud` → `modules[0].link.baud`. */
-function keyPath(instancePath: string, extra?: string): string {
-  const parts = instancePath.split('/').filter(Boolean);
-  if (extra) parts.push(extra);
-  let out = '';
-  for (const p of parts) out += /^\d+$/.test(p) ? `[${p}]` : out ? `.${p}` : p;
-  return out || '(top level)';
+/** `/modules/0/link/baud` → `modules[0].link.baud`; `(top level)` for the whole file. */
+function at(pointer: string, extra?: string): string {
+  return keyPath(pointer, extra || undefined) || '(top level)';
 }
 
 export function describeError(e: ErrorObject, prefix = ''): string {
@@ -142,17 +139,17 @@ export function describeError(e: ErrorObject, prefix = ''): string {
     prefix ? (p === '(top level)' ? prefix : `${prefix}${p.startsWith('[') ? '' : '.'}${p}`) : p;
   switch (e.keyword) {
     case 'required':
-      return `${path(keyPath(e.instancePath, String(e.params.missingProperty)))} is missing`;
+      return `${path(at(e.instancePath, String(e.params.missingProperty)))} is missing`;
     case 'additionalProperties':
-      return `${path(keyPath(e.instancePath))}: unknown key "${String(e.params.additionalProperty)}"`;
+      return `${path(at(e.instancePath))}: unknown key "${String(e.params.additionalProperty)}"`;
     case 'enum':
-      return `${path(keyPath(e.instancePath))}: must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+      return `${path(at(e.instancePath))}: must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
     case 'anyOf':
-      return `${path(keyPath(e.instancePath))}: ${e.instancePath.endsWith('/link') ? 'needs "slcan": <path> or "memory": <name>' : 'has the wrong type'}`;
+      return `${path(at(e.instancePath))}: ${e.instancePath.endsWith('/link') ? 'needs "slcan": <path> or "memory": <name>' : 'has the wrong type'}`;
     case 'discriminator':
-      return `${path(keyPath(e.instancePath, 'protocol'))}: must be "smp" or "uds"`;
+      return `${path(at(e.instancePath, 'protocol'))}: must be "smp" or "uds"`;
     default:
-      return `${path(keyPath(e.instancePath))}: ${e.message ?? 'is invalid'}`;
+      return `${path(at(e.instancePath))}: ${e.message ?? 'is invalid'}`;
   }
 }
 

@@ -3,7 +3,7 @@
  * offered action, `check` and `consent` through the control socket, status from the state file.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -18,9 +18,11 @@ import { type FakeBackend, recipeFile, startFakeBackend } from './fake-backend.j
 
 let backend: FakeBackend | undefined;
 const stops: (() => Promise<void>)[] = [];
+const dirs: string[] = [];
 afterEach(async () => {
   for (const s of stops.splice(0)) await s();
   await backend?.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
 async function until(what: string, predicate: () => boolean, timeoutMs = 20_000): Promise<void> {
@@ -40,6 +42,7 @@ async function gateway(prefix: string, extra: Record<string, unknown> = {}) {
   const b = backend;
   b.sleep = '01:00:00';
   const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(dir);
   const target = join(dir, 'slot.img');
   writeFileSync(target, 'old');
   const key = await generateSigningKey('k');
@@ -217,5 +220,49 @@ describe('daemon', () => {
         (received.get('soup/gw/status') as { lastResult?: { finished?: string } } | undefined)?.lastResult
           ?.finished === 'success',
     );
+  });
+
+  it('the system report goes out before the first poll: an action offered then starts on that poll', async () => {
+    const { b, key, config } = await gateway('soup-daemon-first-');
+    const bytes = randomBytes(1000);
+    const file = Buffer.from(
+      JSON.stringify(
+        recipeFile([
+          {
+            module: 'gateway',
+            match: { 'module-id': 'gw' },
+            type: 'rawfile',
+            version: '2.0.0',
+            bytes,
+            artifactId: '903',
+          },
+        ]),
+      ),
+    );
+    b.action = {
+      id: '17',
+      recipe: { id: '42', name: 'fleet-A', version: '2.1.0' },
+      file,
+      signatures: [await signDetached(file, key.privateJwk)],
+      artifacts: new Map([['903', bytes]]),
+    };
+    const stop = new AbortController();
+    const running = runDaemon({
+      config,
+      log: silentLogger(),
+      clock: systemClock,
+      agentVersion: '1.0.0',
+      signal: stop.signal,
+    });
+    stops.push(async () => {
+      stop.abort();
+      await running;
+    });
+    // polling every hour: only the first poll can have started it
+    await until('consent request', () => b.feedback.some((f) => f.phase === 'waiting-consent'));
+    const root = 'GET /T/controller/v1/gw';
+    expect(b.requests.slice(0, 2)).toEqual(['PUT /T/controller/v1/gw/systemReport', root]);
+    expect(b.requests.filter((r) => r === root)).toHaveLength(1);
+    expect(b.reports).toHaveLength(1);
   });
 });

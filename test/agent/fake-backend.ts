@@ -1,7 +1,8 @@
 /**
- * A small SOUP Install API on 127.0.0.1 for the engine's integration tests (the real server-lite is used
- * by test/e2e/). It serves one system update action and records what the agent sends; feedback is
- * idempotent by feedbackId and a closed action answers 410, as install-api.md says.
+ * A small SOUP Install API on 127.0.0.1 for the agent's integration tests (update runner, poller,
+ * daemon; the real server-lite is used by test/e2e/). It serves one system update action (and its
+ * cancel, when `cancelRequested`) and records what the agent sends; feedback is idempotent by
+ * feedbackId and a closed action answers 410, as install-api.md says.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -34,6 +35,8 @@ export interface FakeBackend {
   action: FakeAction | undefined;
   closed: boolean;
   wantReport: boolean;
+  /** Answer system reports with 400 (a report this backend will not take). */
+  refuseReport: boolean;
   /** `config.polling.sleep` of the root poll. */
   sleep: string;
   reports: SystemReport[];
@@ -67,6 +70,7 @@ export async function startFakeBackend(): Promise<FakeBackend> {
     action: undefined,
     closed: false,
     wantReport: true,
+    refuseReport: false,
     sleep: '00:00:01',
     reports: [],
     feedback: [],
@@ -94,9 +98,12 @@ export async function startFakeBackend(): Promise<FakeBackend> {
       if (state.wantReport) links.systemReport = { href: `${url}${BASE}/systemReport` };
       if (a !== undefined && !state.closed)
         links.systemUpdate = { href: `${url}${BASE}/systemUpdate/${a.id}` };
+      if (a !== undefined && state.cancelRequested)
+        links.cancelAction = { href: `${url}${BASE}/cancelAction/${a.id}` };
       return json(200, { config: { polling: { sleep: state.sleep } }, _links: links });
     }
     if (req.method === 'PUT' && path === `${BASE}/systemReport`) {
+      if (state.refuseReport) return json(400, { errorCode: 'report.invalid', message: 'no' });
       state.reports.push(JSON.parse(await readBody(req)) as SystemReport);
       state.wantReport = false;
       return json(204);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { ModulesConfig } from '../../src/inventory/module-config.js';
 import { buildSystemReport, reportHash } from '../../src/inventory/report.js';
 import type { ModuleProbe } from '../../src/inventory/types.js';
 import { notBuilt } from '../../src/lib/errors.js';
 import { silentLogger } from '../../src/lib/log.js';
-import type { ModulesConfig } from '../../src/lib/module-config.js';
 
 const modules: ModulesConfig = {
   serial: [

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InstallApi } from '../../src/agent/install-api.js';
 import { createAuth } from '../../src/agent/net/auth.js';
-import { feedbackIdFor, flushOutbox } from '../../src/agent/outbox.js';
+import { createDelivery, feedbackIdFor, flushOutbox } from '../../src/agent/outbox.js';
 import { StateStore } from '../../src/agent/store.js';
 import { silentLogger } from '../../src/lib/log.js';
 
@@ -100,5 +100,41 @@ describe('feedback outbox', () => {
     expect(seen.map((s) => (s.body as { key: string }).key)).toEqual(['a', 'gone', 'b', 'b', 'c']);
     expect(seen.every((s) => s.path === '/fb')).toBe(true);
     store.close();
+  });
+
+  it('delivery for the daemon: one flush at a time, calls during a flush join it, all queued feedback goes in order', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'soup-delivery-'));
+    const store = StateStore.open(dir);
+    let inFlight = 0;
+    let most = 0;
+    const b = await backend(() => 200);
+    const real = api(b.url);
+    let late = false;
+    const slow = {
+      url: (p: string) => real.url(p),
+      postJson: async (url: string, value: unknown, signal?: AbortSignal) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        try {
+          const status = await real.postJson(url, value, signal);
+          // feedback written while the first delivery runs (the next step's), once
+          if (!late) {
+            late = true;
+            enqueue(store, `${b.url}/fb`, 'late');
+          }
+          return status;
+        } finally {
+          inFlight--;
+        }
+      },
+    } as unknown as InstallApi;
+    const deliver = createDelivery(store, slow, silentLogger(), new AbortController().signal);
+    enqueue(store, `${b.url}/fb`, 'first');
+    await Promise.all([deliver(), deliver(), deliver()]);
+    expect(most).toBe(1);
+    expect(b.seen.map((s) => (s.body as { key: string }).key)).toEqual(['first', 'late']);
+    expect(store.outboxSize()).toBe(0);
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 });

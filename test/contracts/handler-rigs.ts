@@ -14,10 +14,10 @@ import { createRawfileHandler, RAWFILE_SUFFIX } from '../../src/handlers/rawfile
 import { createSmpImageHandler } from '../../src/handlers/smp-image.js';
 import type { Handler, HandlerContext, HandlerJob, ImageFile } from '../../src/handlers/types.js';
 import { createUdsFlashHandler } from '../../src/handlers/uds-flash.js';
+import type { ModuleConfig } from '../../src/inventory/module-config.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { notBuilt } from '../../src/lib/errors.js';
 import { silentLogger } from '../../src/lib/log.js';
-import type { ModuleConfig } from '../../src/lib/module-config.js';
 import { createMemoryStreamPair } from '../../src/protocols/buses/memory-stream.js';
 import type { ByteStream, LinkProvider } from '../../src/protocols/buses/types.js';
 import { buildMcubootImage } from '../../src/protocols/smp/mcuboot-image.js';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import type { ModulesConfig } from '../../src/inventory/module-config.js';
 import type { ConfiguredModule } from '../../src/inventory/modules.js';
 import { buildSystemReport } from '../../src/inventory/report.js';
 import type { ModuleProbe } from '../../src/inventory/types.js';
 import { notBuilt } from '../../src/lib/errors.js';
 import { silentLogger } from '../../src/lib/log.js';
-import type { ModulesConfig } from '../../src/lib/module-config.js';
 
 // two ECUs on can0, one on can1, two serial modules on their own ports
 const modules: ModulesConfig = {

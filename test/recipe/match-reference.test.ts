@@ -5,10 +5,10 @@
  * written from the spec's words and sharing no code with `src/recipe/natural.ts`.
  */
 import { describe, expect, it } from 'vitest';
-import { prng } from '../../src/lib/prng.js';
 import { compileRecipe, type MatchDefinition, matchSystem } from '../../src/recipe/match.js';
 import { rsqlToMongo } from '../../src/recipe/rsql.js';
 import type { MongoQuery, ReportedModule } from '../../src/recipe/types.js';
+import { prng } from '../helpers/prng.js';
 
 const rng = (seed: number): (() => number) => prng(seed).next;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { prng } from '../../src/lib/prng.js';
 import { naturalCompare, naturalEquals } from '../../src/recipe/natural.js';
+import { prng } from '../helpers/prng.js';
 
 const sign = (n: number): number => Math.sign(n) + 0; // never -0
 

@@ -4,8 +4,11 @@
  * lengths, list sizes); unknown fields are ignored, as the contract says. A document that does not
  * match fails its request with SOUP_E_HTTP_DOCUMENT and one line naming the key path.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { keyPath } from '../config.js';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { createAjv, keyPath as pointerPath } from '../../lib/json-schema.js';
+
+/** The key path of a pointer, `(root)` for the whole document. */
+const keyPath = (pointer: string, extra?: string): string => pointerPath(pointer, extra) || '(root)';
 
 export interface Link {
   href: string;
@@ -80,7 +83,7 @@ export interface DocumentKind<T> {
   validate: ValidateFunction<T>;
 }
 
-const ajv = new Ajv({ allErrors: false, strictRequired: false });
+const ajv = createAjv();
 
 const text = (max: number) => ({ type: 'string', maxLength: max });
 const ID = { type: 'string', minLength: 1, maxLength: 128 };

@@ -1,5 +1,5 @@
 /** Shapes of the messages the local API receives, checked with ajv before anything acts on them. */
-import { Ajv } from 'ajv';
+import { createAjv } from '../../lib/json-schema.js';
 
 export interface ConsentRequest {
   actionId: string;
@@ -18,7 +18,7 @@ export interface ConsentResponse {
 
 export type LocalCommand = { command: 'check' } | { command: 'install'; bundle: string };
 
-const ajv = new Ajv({ allErrors: false });
+const ajv = createAjv();
 
 const validateConsentResponse = ajv.compile<ConsentResponse>({
   type: 'object',

@@ -1,6 +1,6 @@
 /**
  * Authentication to the Install API (`install-api.md`): TargetToken, GatewayToken, OAuth2 client
- * credentials (token cached, renewed before expiry and on 401), TLS client certificates. Owner: agent-net.
+ * credentials (token cached, renewed before expiry and on 401), TLS client certificates.
  *
  * OAuth2: `POST tokenUrl` with a form body `grant_type=client_credentials[&scope=…]`, the client id and
  * secret in HTTP Basic (`clientAuth: 'basic'`, the default, RFC 6749 §2.3.1) or in the form (`'form'`).

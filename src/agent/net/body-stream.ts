@@ -1,6 +1,5 @@
 /**
  * A streaming request over undici's dispatcher API, with backpressure that cannot crash the process.
- * Owner: agent-net.
  *
  * Why not `undici.request()`: undici ≤ 7.x asserts `!this.paused` in its HTTP/1 parser when a response
  * without keep-alive (`Connection: close`, or a body delimited by closing) ends or is reset while the

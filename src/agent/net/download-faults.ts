@@ -1,6 +1,6 @@
 /**
  * What goes wrong inside one download attempt (`download.ts`), as the attempt loop tells it apart.
- * Owner: agent-net. Never leaves the downloader: it turns them into SoupErrors.
+ * Never leaves the downloader: it turns them into SoupErrors.
  */
 
 /** A retryable fault (network, server busy) with an optional server-imposed wait. */

@@ -1,5 +1,5 @@
 /**
- * SHA-256 over a stream through one reused buffer. Owner: agent-net.
+ * SHA-256 over a stream through one reused buffer.
  *
  * The caller takes the buffer (`acquire`), fills it, then `submit`s it: its bytes are hashed at once and the
  * buffer is the caller's again. One buffer for the whole download, so a download of any size churns no

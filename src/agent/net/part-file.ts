@@ -1,5 +1,5 @@
 /**
- * The partial file of a download (`download.ts`) and its metadata. Owner: agent-net.
+ * The partial file of a download (`download.ts`) and its metadata.
  *
  * `<dest>.part` holds the bytes received so far; `<dest>.part.json` holds `{size, sha256, validator}`
  * where the validator is the strong ETag (else Last-Modified) of the response that started the part file.

@@ -1,5 +1,5 @@
 /**
- * Poll timing (`agent.md` step 1): sleep parsing, jitter, exponential back-off, Retry-After. Owner: agent-net.
+ * Poll timing (`agent.md` step 1): sleep parsing, jitter, exponential back-off, Retry-After.
  *
  * `config.polling.sleep` is `HH:MM:SS` (hawkBit) or, from one day up, an ISO-8601 duration (`P1DT2H`,
  * `PT30S`, `P1W`). Years and months have no fixed length and are refused.

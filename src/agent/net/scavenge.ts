@@ -1,6 +1,6 @@
 /**
  * Young-generation collections paced by received bytes, so a fast download does not leave dead socket
- * buffers resident. Owner: agent-net.
+ * buffers resident.
  *
  * Each socket read is a fresh 64 KiB ArrayBuffer; undici's parser hands out views into it and we copy the
  * bytes out at once (`body-stream.ts`), so it is garbage a moment later. But V8 frees an ArrayBuffer's

@@ -1,5 +1,5 @@
 /**
- * The agent's HTTP client: the parts of undici's public API it uses, named in one place. Owner: agent-net.
+ * The agent's HTTP client: the parts of undici's public API it uses, named in one place.
  *
  * Only undici's exports (its index), never its internal modules: those move between releases. Loading the
  * index costs resident memory beyond the dispatcher itself (fetch, WebSocket, cache stores, HTTP/2 —

@@ -1,5 +1,5 @@
 /**
- * A response body into the part file of a download (`download.ts`). Owner: agent-net.
+ * A response body into the part file of a download (`download.ts`).
  *
  * Bytes fill the hasher's buffer (`hasher.ts`); a full buffer is written at its offset (awaited:
  * backpressure) and hashed while the write runs on libuv's thread pool (both only read it). The offset

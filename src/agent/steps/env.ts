@@ -1,4 +1,4 @@
-/** What every step of the run loop gets: the daemon's dependencies and the action's own files. */
+/** What every step of the update runner gets: the agent's services and the action's own files. */
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { HandlerRegistry } from '../../handlers/registry.js';
@@ -13,7 +13,7 @@ import type { InstallApi } from '../install-api.js';
 import type { Limits } from '../machine.js';
 import type { StateStore } from '../store.js';
 
-export interface EngineDeps {
+export interface RunnerDeps {
   config: AgentConfig;
   store: StateStore;
   api: InstallApi;
@@ -32,7 +32,7 @@ export interface EngineDeps {
   onFeedback?: () => void;
 }
 
-export interface StepEnv extends EngineDeps {
+export interface StepEnv extends RunnerDeps {
   ctx: ActionContext;
   signal: AbortSignal;
   /** Persists the context (same machine state) before returning. */

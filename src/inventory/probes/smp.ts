@@ -10,8 +10,8 @@
  */
 import { basename } from 'node:path';
 import { type Clock, systemClock } from '../../lib/clock.js';
-import type { SerialModuleConfig } from '../../lib/module-config.js';
 import { activeSlot, SmpClient } from '../../protocols/smp/client.js';
+import type { SerialModuleConfig } from '../module-config.js';
 import type { ModuleProbe, ProbeContext, ProbeResult } from '../types.js';
 
 export function createSmpProbe(entry: SerialModuleConfig, options: { clock?: Clock } = {}): ModuleProbe {

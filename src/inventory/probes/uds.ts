@@ -7,10 +7,10 @@
  * The CAN bus is shared (`ctx.links.can`) and stays open after the probe.
  */
 import { systemClock } from '../../lib/clock.js';
-import type { CanBusConfig, CanEcuConfig } from '../../lib/module-config.js';
 import { nrcOf } from '../../protocols/uds/client.js';
 import { connectEcu, didText, readDidRetrying } from '../../protocols/uds/connect.js';
 import { ecuSettings } from '../../protocols/uds/ecu-config.js';
+import type { CanBusConfig, CanEcuConfig } from '../module-config.js';
 import type { ModuleProbe, ProbeContext, ProbeResult } from '../types.js';
 
 export function createUdsProbe(bus: CanBusConfig, ecu: CanEcuConfig): ModuleProbe {

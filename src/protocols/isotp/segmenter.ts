@@ -1,7 +1,7 @@
 /**
  * ISO-TP segmentation, pure: a message becomes one single frame, or a first frame followed by
  * consecutive frames with sequence numbers 1…15, 0, 1… Flow control and timing are the sender's job
- * (`sender.ts`); this only cuts bytes.
+ * (`IsoTpChannel` in channel.ts); this only cuts bytes.
  */
 import {
   consecutiveFrameCapacity,

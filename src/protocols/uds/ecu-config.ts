@@ -3,7 +3,24 @@
  * ids, memory layout, routine ids, DIDs. Errors name the key path.
  */
 import { SoupError } from '../../lib/errors.js';
-import type { CanEcuConfig } from '../../lib/module-config.js';
+
+/** One configured CAN ECU (`modules.can[].ecus[]`), as the configuration gives it. */
+export interface CanEcuConfig {
+  name: string;
+  /** Hex string (`0x7e0`): the id the gateway sends on. */
+  txId: string;
+  /** Hex string (`0x7e8`): the id the ECU answers on. */
+  rxId: string;
+  extendedIds?: boolean;
+  fd?: boolean;
+  attributes?: Record<string, string>;
+  /** DID (hex, no prefix) → attribute name. */
+  dids?: Record<string, string>;
+  /** `key`: `xor:<mask>` or `module:<path to ES module exporting key(seed, level)>`. */
+  security?: { level: number; key: string };
+  memory?: { address: string; addressLength: number; sizeLength: number };
+  routines?: { erase?: string; check?: string };
+}
 
 export interface EcuSettings {
   name: string;

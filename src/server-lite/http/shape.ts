@@ -2,10 +2,11 @@
  * Request body shapes, checked with ajv: a wrong shape is `400 soup.request.invalid` naming the key
  * path (`[0].name must NOT have more than 64 characters`). Max sizes are 003's.
  */
-import { Ajv, type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import { createAjv, keyPath } from '../../lib/json-schema.js';
 import { badRequest } from './errors.js';
 
-const ajv = new Ajv({ allErrors: false, strict: false });
+const ajv = createAjv();
 const cache = new WeakMap<object, ValidateFunction>();
 
 export type JsonSchema = Record<string, unknown>;
@@ -19,8 +20,7 @@ export function checkShape<T>(schema: JsonSchema, value: unknown, what = 'body')
   if (value === undefined) throw badRequest('request.invalid', `request ${what} is missing`);
   if (!validate(value)) {
     const e = validate.errors?.[0];
-    const path = e?.instancePath ? e.instancePath.replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.') : '';
-    const where = path.startsWith('.') ? path.slice(1) : path;
+    const where = keyPath(e?.instancePath ?? '');
     const extra = e?.keyword === 'additionalProperties' ? ` (${String(e.params.additionalProperty)})` : '';
     throw badRequest(
       'request.invalid',

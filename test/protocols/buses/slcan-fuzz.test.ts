@@ -1,6 +1,5 @@
 /** SLCAN codec, host bus and simulated adapter under random and mutated input (seeded, bounded). */
 import { describe, expect, it } from 'vitest';
-import { prng } from '../../../src/lib/prng.js';
 import { MemoryCanBus } from '../../../src/protocols/buses/memory-bus.js';
 import { SlcanBus } from '../../../src/protocols/buses/slcan.js';
 import {
@@ -11,6 +10,7 @@ import {
 } from '../../../src/protocols/buses/slcan-codec.js';
 import type { ByteStream, CanFrame } from '../../../src/protocols/buses/types.js';
 import { startSlcanAdapter } from '../../../src/simulate/uds/slcan-adapter.js';
+import { prng } from '../../helpers/prng.js';
 
 const SEED = 0x51ca9;
 const ALPHABET = 'tTzZCOSVNF0123456789ABCDEFabcdefg\r\r\r\x07\n\x00\xff';

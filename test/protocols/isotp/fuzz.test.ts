@@ -1,12 +1,12 @@
 /** ISO-TP codecs under random and mutated input (seeded, bounded): no crash, bounded buffers. */
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/lib/clock.js';
-import { prng } from '../../../src/lib/prng.js';
 import { MemoryCanBus } from '../../../src/protocols/buses/memory-bus.js';
 import { IsoTpChannel } from '../../../src/protocols/isotp/channel.js';
 import { decodePdu, encodePdu, type FrameSize } from '../../../src/protocols/isotp/frames.js';
 import { Reassembler } from '../../../src/protocols/isotp/reassembler.js';
 import { segment } from '../../../src/protocols/isotp/segmenter.js';
+import { prng } from '../../helpers/prng.js';
 
 const SEED = 0x150157;
 

@@ -6,13 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/lib/clock.js';
 import { SoupError } from '../../../src/lib/errors.js';
-import { prng } from '../../../src/lib/prng.js';
 import { createMemoryStreamPair } from '../../../src/protocols/buses/memory-stream.js';
 import { SmpClient } from '../../../src/protocols/smp/client.js';
 import { decodeMessage, encodeMessage, responseError } from '../../../src/protocols/smp/codec.js';
 import { encodeFrames, FrameDecoder, MAX_FRAME_BYTES } from '../../../src/protocols/smp/framing.js';
 import type { SmpHeader } from '../../../src/protocols/smp/header.js';
 import { SmpDevice } from '../../../src/simulate/smp/device.js';
+import { prng } from '../../helpers/prng.js';
 
 const { next: rnd, int, bytes: randomBytes } = prng(0x5eed);
 

@@ -3,9 +3,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HandlerContext, HandlerJob } from '../../../src/handlers/types.js';
+import type { CanBusConfig, CanEcuConfig } from '../../../src/inventory/module-config.js';
 import { systemClock } from '../../../src/lib/clock.js';
 import { silentLogger } from '../../../src/lib/log.js';
-import type { CanBusConfig, CanEcuConfig } from '../../../src/lib/module-config.js';
 import { createLinkProvider } from '../../../src/protocols/buses/links.js';
 import { buildSoupImage, type SimulatedUdsModule, startUdsEcus } from '../../../src/simulate/uds/index.js';
 

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../../../src/lib/clock.js';
 import { silentLogger } from '../../../src/lib/log.js';
-import type { CanEcuConfig } from '../../../src/lib/module-config.js';
 import { openSerialPort } from '../../../src/protocols/buses/serial.js';
 import { openSlcanBus } from '../../../src/protocols/buses/slcan.js';
 import type { FrameBus } from '../../../src/protocols/buses/types.js';
 import { connectEcu, type EcuConnection } from '../../../src/protocols/uds/connect.js';
+import type { CanEcuConfig } from '../../../src/protocols/uds/ecu-config.js';
 import { ecuSettings } from '../../../src/protocols/uds/ecu-config.js';
 import {
   type SimulatedUdsModule,

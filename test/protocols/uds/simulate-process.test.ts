@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createUdsFlashHandler } from '../../../src/handlers/uds-flash.js';
+import type { CanBusConfig } from '../../../src/inventory/module-config.js';
 import { createUdsProbe } from '../../../src/inventory/probes/uds.js';
 import { systemClock } from '../../../src/lib/clock.js';
 import { silentLogger } from '../../../src/lib/log.js';
-import type { CanBusConfig } from '../../../src/lib/module-config.js';
 import { createLinkProvider } from '../../../src/protocols/buses/links.js';
 import { buildSoupImage } from '../../../src/simulate/uds/image.js';
 

@@ -1,7 +1,8 @@
 /**
- * The run loop: performs the I/O of each machine state, turns its result into an event, asks the pure
- * `transition` for the next state and persists it (with the step's feedback, in one transaction) before
- * starting the next step. It never decides where to go: the table in machine.ts does.
+ * The update runner: performs the work of each machine state (steps/perform.ts), turns its result into
+ * an event, asks the pure `transition` for the next state and persists it (with the step's feedback, in
+ * one transaction) before starting the next step. It never decides where to go: the table in machine.ts
+ * does. An event the table does not allow in a step fails the action with that reason (never a re-run).
  *
  * On start, `recoverOnStart` applies `recover` to the persisted state (resume or revert, crash loops
  * capped by `limits.maxResumes`). A shutdown (the signal) stops between or inside steps without a
@@ -9,27 +10,31 @@
  */
 import { rm } from 'node:fs/promises';
 import { isSoupError, oneLine } from '../lib/errors.js';
-import { type ActionContext, newContext } from './action.js';
+import { type ActionContext, newContext, upgradeContext } from './action.js';
 import { feedbackBody, finalStatus, progressOf } from './feedback.js';
 import {
   INITIAL,
   type Outcome,
   phaseOf,
   recover,
+  type Step,
   stepsDone,
   transition,
   type UpdateEvent,
-  type UpdateState,
 } from './machine.js';
 import { feedbackIdFor } from './outbox.js';
-import { PENDING_CONSENT, type Waiting, waitForConsent, waitForWindow } from './steps/consent.js';
-import { downloadNeeded } from './steps/download.js';
-import { actionDir, type EngineDeps, type StepEnv } from './steps/env.js';
-import { fetchAction } from './steps/fetch.js';
-import { commitAll, markUntouched, revertAll, runStage } from './steps/modules.js';
-import { runScripts } from './steps/scripts.js';
+import { PENDING_CONSENT, type Waiting } from './steps/consent.js';
+import { actionDir, type RunnerDeps, type StepEnv } from './steps/env.js';
+import { type ActiveState, type PerformStep, performStep } from './steps/perform.js';
 
-export type ActiveState = Exclude<UpdateState, { step: 'idle' }>;
+export type { ActiveState };
+
+/** The step being performed now and since when (the watchdog's view of the update loop). */
+export interface StepInProgress {
+  actionId: string;
+  step: Step;
+  since: number;
+}
 
 export interface Advance {
   /** The action ended (final feedback is in the outbox). */
@@ -51,13 +56,22 @@ export class UpdateRunner {
   /** A cancel accepted but not yet applied (the step in progress is being interrupted). */
   private cancelHref: string | undefined;
   private stepAbort: AbortController | undefined;
+  private running: StepInProgress | undefined;
 
-  constructor(private readonly deps: EngineDeps) {
-    const row = deps.store.loadAction<ActiveState, ActionContext>();
+  constructor(
+    private readonly deps: RunnerDeps,
+    private readonly perform: PerformStep = performStep,
+  ) {
+    const row = deps.store.loadAction<ActiveState, unknown>();
     if (row !== undefined) {
       this.state = row.state;
-      this.ctx = row.context;
+      this.ctx = upgradeContext(row.context);
     }
+  }
+
+  /** The step whose work runs now, if any. */
+  get stepInProgress(): StepInProgress | undefined {
+    return this.running;
   }
 
   get current(): { state: ActiveState; ctx: ActionContext } | undefined {
@@ -68,7 +82,7 @@ export class UpdateRunner {
 
   /** Applies the recovery decision to the persisted action, once per start of the agent. */
   recoverOnStart(): void {
-    const row = this.deps.store.loadAction<ActiveState, ActionContext>();
+    const row = this.deps.store.loadAction<ActiveState, unknown>();
     if (row === undefined) return;
     const resumes = this.deps.store.countResume();
     const next = recover(row.state, resumes, this.deps.limits);
@@ -76,7 +90,7 @@ export class UpdateRunner {
       { actionId: row.actionId, step: row.state.step, resumes, next: next.step },
       'resuming the action found in the state',
     );
-    this.ctx = row.context;
+    this.ctx = upgradeContext(row.context);
     if (next.step === 'idle') {
       // only `reporting` ends here: its outcome stands, the report itself was best effort
       this.finish(
@@ -189,6 +203,7 @@ export class UpdateRunner {
       this.stepAbort = new AbortController();
       const env = this.env(AbortSignal.any([signal, this.stepAbort.signal]));
       let result: Waiting;
+      this.running = { actionId: env.ctx.actionId, step: state.step, since: this.deps.clock.now() };
       try {
         result = await this.perform(state, env);
       } catch (err) {
@@ -202,6 +217,7 @@ export class UpdateRunner {
         };
       } finally {
         this.stepAbort = undefined;
+        this.running = undefined;
       }
       if (this.cancelHref !== undefined && state.step !== 'reporting' && this.applyCancel()) continue;
       if (result.type === 'wait') return { finished: false, waitMs: result.ms };
@@ -209,13 +225,18 @@ export class UpdateRunner {
         this.finish(state.outcome);
         return { finished: true };
       }
-      const next = transition(state, result, this.deps.limits);
+      let next = transition(state, result, this.deps.limits);
       if (next === undefined) {
-        this.deps.log.error(
-          { step: state.step, event: result.type },
-          'event not allowed in this step: ignored',
-        );
-        continue;
+        // a step that answers with an event its row does not allow would be re-run at once, forever
+        const reason = `${state.step}: event ${result.type} is not allowed in this step`;
+        this.deps.log.error({ step: state.step, event: result.type }, 'event not allowed in this step');
+        next = transition(state, { type: 'fail', reason, retryable: false }, this.deps.limits) ?? {
+          step: 'idle',
+        };
+        if (next.step === 'idle') {
+          this.finish({ result: 'failure', details: [reason] });
+          return { finished: true };
+        }
       }
       if (next.step === 'idle') {
         this.finish({ result: 'failure', details: ['the action ended without a result'] });
@@ -245,75 +266,6 @@ export class UpdateRunner {
           this.deps.store.saveAction(ctx.actionId, this.state, ctx, this.deps.clock.now(), false);
       },
     };
-  }
-
-  private async perform(state: ActiveState, env: StepEnv): Promise<Waiting> {
-    const pollMs = this.deps.config.polling.defaultSleepMs;
-    switch (state.step) {
-      case 'fetching':
-        await fetchAction(env);
-        return { type: 'ok' };
-      // loaded when an update reaches them: they bring node-jose, the recipe schema (ajv) and mingo,
-      // ~25 MB of resident memory an idle agent does without (bench/idle.ts)
-      case 'verifying':
-        return (await import('./steps/verify.js')).verifyRecipe(env);
-      case 'matching':
-        return (await import('./steps/match.js')).matchAndPlan(env);
-      case 'waiting-consent':
-        return waitForConsent(env, pollMs);
-      case 'waiting-window':
-        return waitForWindow(env, pollMs);
-      case 'downloading':
-        await downloadNeeded(env);
-        return { type: 'ok' };
-      case 'preinstall':
-        await runScripts(env, 'preinstall');
-        return { type: 'ok' };
-      case 'transfer-revertible':
-        await runStage(env, 'transfer', true);
-        return { type: 'ok' };
-      case 'activate-revertible':
-        await runStage(env, 'activate', true);
-        return { type: 'ok' };
-      case 'verify-revertible':
-        await runStage(env, 'verify', true);
-        return { type: 'ok' };
-      case 'transfer-forward':
-        await runStage(env, 'transfer', false);
-        return { type: 'ok' };
-      case 'activate-forward':
-        await runStage(env, 'activate', false);
-        return { type: 'ok' };
-      case 'verify-forward':
-        await runStage(env, 'verify', false);
-        return { type: 'ok' };
-      case 'committing':
-        await commitAll(env, state.failure);
-        return state.failure.length > 0
-          ? { type: 'fail', reason: state.failure.join('; '), retryable: false }
-          : { type: 'ok' };
-      case 'reverting':
-        await revertAll(env);
-        return { type: 'ok' };
-      case 'postinstall':
-        await runScripts(env, 'postinstall');
-        return { type: 'ok' };
-      case 'reporting':
-        markUntouched(env);
-        try {
-          await this.deps.sendReport(env.signal);
-        } catch (err) {
-          this.deps.log.warn(
-            { err: oneLine(err) },
-            'system report not sent: will be sent with the next poll',
-          );
-        }
-        return { type: 'ok' };
-      default: {
-        const never: never = state;
-        return never;
-      }
-    }
   }
 
   /** Persists a new state together with its progress feedback, before its work starts. */

@@ -1,181 +1,24 @@
 /**
- * The update engine (run loop + machine + handlers + outbox) against a fake Install API on 127.0.0.1,
+ * The update runner (with the machine, handlers and outbox) against a fake Install API on 127.0.0.1,
  * with real keys and signatures, real files and a real SQLite state. Crashes are simulated by aborting
  * the run loop inside a step and starting a new runner on the same state file.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { buildConfig } from '../../src/agent/config.js';
-import { InstallApi } from '../../src/agent/install-api.js';
-import { createAuth } from '../../src/agent/net/auth.js';
-import { flushOutbox } from '../../src/agent/outbox.js';
-import { UpdateRunner } from '../../src/agent/run-loop.js';
+import { describe, expect, it } from 'vitest';
 import { PENDING_CONSENT } from '../../src/agent/steps/consent.js';
-import type { EngineDeps } from '../../src/agent/steps/env.js';
-import { StateStore } from '../../src/agent/store.js';
+import { performStep } from '../../src/agent/steps/perform.js';
+import { UpdateRunner } from '../../src/agent/update-runner.js';
 import { createDummyHandler } from '../../src/handlers/dummy.js';
-import { createHandlerRegistry } from '../../src/handlers/registry.js';
 import type { Handler } from '../../src/handlers/types.js';
-import { buildSystemReport } from '../../src/inventory/report.js';
-import { type Clock, ManualClock, systemClock } from '../../src/lib/clock.js';
-import { notBuilt, SoupError } from '../../src/lib/errors.js';
-import { silentLogger } from '../../src/lib/log.js';
-import type { LocalModuleConfig } from '../../src/lib/module-config.js';
-import { generateSigningKey, type Jwks, signDetached } from '../../src/recipe/jws.js';
-import { type FakeBackend, type ImageSpec, recipeFile, sha256, startFakeBackend } from './fake-backend.js';
+import { ManualClock } from '../../src/lib/clock.js';
+import { SoupError } from '../../src/lib/errors.js';
+import { sha256 } from './fake-backend.js';
 
-const BASE = '/T/controller/v1/gw';
-let backend: FakeBackend | undefined;
-const stores: StateStore[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const s of stores.splice(0)) s.close();
-  await backend?.close();
-  backend = undefined;
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+import { BASE_PATH as BASE, final, gatewayImage, rig } from './update-rig.js';
 
-interface Rig {
-  dir: string;
-  target: string;
-  backend: FakeBackend;
-  store: StateStore;
-  deps: EngineDeps;
-  runner: () => UpdateRunner;
-  publish: (
-    images: ImageSpec[],
-    options?: {
-      noImage?: { module: string; match: Record<string, unknown> }[];
-      badSignature?: boolean;
-      handling?: { download: string; update: string };
-      window?: { nextStartAt: number; duration: string };
-      scripts?: { id: string; type: string; bytes: Buffer }[];
-    },
-  ) => Promise<void>;
-  start: (r: UpdateRunner) => void;
-  flush: () => Promise<void>;
-}
-
-async function rig(
-  options: {
-    consent?: string;
-    local?: LocalModuleConfig[];
-    handlers?: Record<string, () => Handler>;
-    clock?: Clock;
-  } = {},
-): Promise<Rig> {
-  backend = await startFakeBackend();
-  const b = backend;
-  const dir = mkdtempSync(join(tmpdir(), 'soup-engine-'));
-  dirs.push(dir);
-  const target = join(dir, 'slot.img');
-  writeFileSync(target, 'old image');
-  const key = await generateSigningKey('oem-1');
-  const other = await generateSigningKey('oem-1');
-  const trustFile = join(dir, 'trust.jwks.json');
-  writeFileSync(trustFile, JSON.stringify(key.publicJwks));
-  const config = buildConfig({
-    server: { url: b.url, tenant: 'T', controllerId: 'gw', auth: { targetToken: 'tok' } },
-    dataDir: join(dir, 'data'),
-    trust: { keys: trustFile },
-    modules: {
-      local: options.local ?? [
-        {
-          name: 'gateway',
-          gateway: true,
-          handler: 'rawfile',
-          target,
-          attributes: { 'module-id': 'gw', swVersion: '1.0.0' },
-        },
-      ],
-    },
-    consent: options.consent ?? 'whenAsked',
-    update: { retryDelayMs: 0, stepAttempts: 2, maxResumes: 3 },
-  });
-  const store = StateStore.open(config.dataDir);
-  stores.push(store);
-  const clock = options.clock ?? systemClock;
-  const api = new InstallApi({
-    url: b.url,
-    tenant: 'T',
-    controllerId: 'gw',
-    auth: createAuth({ targetToken: 'tok' }),
-    timeoutMs: 10_000,
-    now: () => clock.now(),
-  });
-  const links = { serial: () => notBuilt('links'), can: () => notBuilt('links') };
-  const inventory = (signal: AbortSignal) =>
-    buildSystemReport({
-      controllerId: 'gw',
-      modules: config.modules,
-      agentVersion: '1.0.0',
-      facts: async () => ({ os: 'Test OS', arch: 'x64' }),
-      installedVersion: (name) => store.get<string>(`installed.${name}`),
-      links,
-      log: silentLogger(),
-      signal,
-      now: () => clock.now(),
-    });
-  const deps: EngineDeps = {
-    config,
-    store,
-    api,
-    registry: createHandlerRegistry(options.handlers ?? {}),
-    clock,
-    log: silentLogger(),
-    links,
-    inventory,
-    sendReport: async (signal) => api.putSystemReport(await inventory(signal), signal),
-    trust: async () => key.publicJwks as Jwks,
-    limits: { stepAttempts: 2, maxResumes: 3 },
-  };
-  return {
-    dir,
-    target,
-    backend: b,
-    store,
-    deps,
-    runner: () => new UpdateRunner(deps),
-    publish: async (images, o = {}) => {
-      const file = Buffer.from(JSON.stringify(recipeFile(images, o.noImage ?? [], o.scripts ?? []), null, 2));
-      const signature = await signDetached(file, (o.badSignature ? other : key).privateJwk);
-      const artifacts = new Map(images.map((i) => [i.artifactId, i.bytes]));
-      for (const s of o.scripts ?? []) artifacts.set(s.id, s.bytes);
-      b.action = {
-        id: '17',
-        recipe: { id: '42', name: 'fleet-A', version: '2.1.0' },
-        file,
-        signatures: [signature],
-        artifacts,
-        ...(o.handling === undefined ? {} : { handling: o.handling }),
-        ...(o.window === undefined
-          ? {}
-          : { maintenanceWindow: { schedule: '0 0 2 ? * *', timezone: '+00:00', ...o.window } }),
-      };
-    },
-    start: (r) =>
-      r.start('system', '17', `${b.url}${BASE}/systemUpdate/17`, `${b.url}${BASE}/systemUpdate/17/feedback`),
-    flush: async () => {
-      await flushOutbox(store, api, silentLogger());
-    },
-  };
-}
-
-const gatewayImage = (bytes: Buffer, type = 'rawfile'): ImageSpec => ({
-  module: 'gateway',
-  match: { 'module-id': 'gw' },
-  type,
-  version: '2.0.0',
-  bytes,
-  artifactId: '903',
-});
-
-const final = (b: FakeBackend) => b.feedback.at(-1)!;
-
-describe('update engine: SOUP system update against a fake Install API', () => {
+describe('update runner: SOUP system update against a fake Install API', () => {
   it('installs a signed recipe end to end: success, bytes in place, feedback in order and once', async () => {
     const r = await rig();
     const bytes = randomBytes(300_000);
@@ -300,7 +143,7 @@ describe('update engine: SOUP system update against a fake Install API', () => {
   });
 });
 
-describe('update engine: consent and maintenance window', () => {
+describe('update runner: consent and maintenance window', () => {
   it('consent asked (handling.update = attempt): waits, then a denial rejects the action', async () => {
     const r = await rig();
     await r.publish([gatewayImage(randomBytes(1000))], {
@@ -388,7 +231,7 @@ function scripted(
   });
 }
 
-describe('update engine: failures, revert, roll forward, crash recovery', () => {
+describe('update runner: failures, revert, roll forward, crash recovery', () => {
   it('a failure before the point of no return reverts every revertible module', async () => {
     const { createRawfileHandler } = await import('../../src/handlers/rawfile.js');
     const plan = { failAt: 'verify' };
@@ -718,5 +561,33 @@ describe('update engine: failures, revert, roll forward, crash recovery', () => 
     const last = r.backend.ddi.feedback.at(-1);
     expect(last?.status).toMatchObject({ execution: 'closed', result: { finished: 'success' } });
     expect(r.backend.ddi.feedback.every((f) => f.feedbackId === undefined)).toBe(true);
+  });
+});
+
+describe('update runner: an event a step does not allow', () => {
+  it('fails the action with the reason at once: the step is not run again', async () => {
+    const r = await rig();
+    await r.publish([gatewayImage(randomBytes(1000))]);
+    const performed: string[] = [];
+    // fetching answers with an event only matching may give
+    const runner = new UpdateRunner(r.deps, async (state, env) => {
+      performed.push(state.step);
+      return state.step === 'fetching' ? { type: 'needs-consent' } : performStep(state, env);
+    });
+    r.start(runner);
+    expect(await runner.advance(new AbortController().signal)).toEqual({ finished: true });
+    expect(performed).toEqual(['fetching', 'reporting']);
+    const reason = 'fetching: event needs-consent is not allowed in this step';
+    expect(r.store.get('lastResult')).toMatchObject({
+      actionId: '17',
+      finished: 'failure',
+      details: [reason],
+    });
+    await r.flush();
+    expect(final(r.backend).status).toMatchObject({
+      execution: 'closed',
+      result: { finished: 'failure' },
+      details: [reason],
+    });
   });
 });

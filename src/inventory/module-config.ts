@@ -1,8 +1,12 @@
 /**
- * The `modules` section of the agent configuration (`agent.md`), as TypeScript types. The JSON Schema that
- * validates it lives with the agent configuration; these types are shared by the agent, the inventory
- * probes and the module handlers.
+ * The `modules` section of the agent configuration (`agent.md`), as TypeScript types: the modules the
+ * inventory probes and the handlers update. The JSON Schema that validates it lives with the agent
+ * configuration (schemas/agent-config.schema.json). A CAN ECU's own settings are the UDS layer's
+ * (protocols/uds/ecu-config.ts).
  */
+import type { CanEcuConfig } from '../protocols/uds/ecu-config.js';
+
+export type { CanEcuConfig };
 
 export interface SerialModuleConfig {
   /** Name in reports; defaults to the base name of `path`. */
@@ -14,23 +18,6 @@ export interface SerialModuleConfig {
   attributes?: Record<string, string>;
   /** Per-request timeout in ms (default set by the SMP client). */
   timeoutMs?: number;
-}
-
-export interface CanEcuConfig {
-  name: string;
-  /** Hex string (`0x7e0`): the id the gateway sends on. */
-  txId: string;
-  /** Hex string (`0x7e8`): the id the ECU answers on. */
-  rxId: string;
-  extendedIds?: boolean;
-  fd?: boolean;
-  attributes?: Record<string, string>;
-  /** DID (hex, no prefix) → attribute name. */
-  dids?: Record<string, string>;
-  /** `key`: `xor:<mask>` or `module:<path to ES module exporting key(seed, level)>`. */
-  security?: { level: number; key: string };
-  memory?: { address: string; addressLength: number; sizeLength: number };
-  routines?: { erase?: string; check?: string };
 }
 
 export interface CanBusConfig {

@@ -1,7 +1,7 @@
 /**
- * The update engine's parts wired together once, for the daemon and for `soup-agent install` without a
- * daemon: Install API client, inventory (fresh system report), report sending (only when changed unless
- * forced), trust store, handler registry and the run loop.
+ * The agent's services, built once for the daemon and for `soup-agent install` without a daemon: the
+ * Install API client, the inventory (a fresh system report), report sending (only when it changed unless
+ * forced), and the update runner with the trust store and handler registry it needs.
  */
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
@@ -15,10 +15,10 @@ import type { SystemReport } from '../recipe/types.js';
 import type { AgentConfig } from './config.js';
 import { InstallApi } from './install-api.js';
 import { createAuth } from './net/auth.js';
-import { UpdateRunner } from './run-loop.js';
 import type { StateStore } from './store.js';
+import { UpdateRunner } from './update-runner.js';
 
-export interface EngineOptions {
+export interface AgentServicesOptions {
   config: AgentConfig;
   log: Logger;
   clock: Clock;
@@ -28,14 +28,14 @@ export interface EngineOptions {
   onFeedback?: () => void;
 }
 
-export interface Engine {
+export interface AgentServices {
   api: InstallApi;
   runner: UpdateRunner;
   inventory(signal: AbortSignal): Promise<SystemReport>;
   sendReport(signal: AbortSignal, force?: boolean): Promise<void>;
 }
 
-export function createEngine(options: EngineOptions): Engine {
+export function createAgentServices(options: AgentServicesOptions): AgentServices {
   const { config, clock, store, links, log } = options;
   const api = new InstallApi({
     url: config.server.url,

@@ -1,0 +1,55 @@
+/**
+ * JSON Schema validation, the one way the project builds it: every validator comes from an Ajv made by
+ * `createAjv` (the agent configuration, the recipe file, offline bundle indexes, MQTT messages, the
+ * simulator configuration, server-lite's request bodies), and every message names the failing value
+ * by its key path (`keyPath`), never by a raw JSON pointer.
+ */
+import { Ajv, type Options } from 'ajv';
+import * as ajvFormats from 'ajv-formats';
+
+export interface AjvSettings {
+  /** Report every fault (configuration files: all of them at once), or stop at the first. */
+  allErrors?: boolean;
+  /** Ajv's strict mode: refuse unknown keywords and ambiguous schemas (the shipped recipe schema). */
+  strict?: boolean;
+  /** Fill in `default` values while validating. */
+  useDefaults?: boolean;
+  /** `discriminator` keyword (OpenAPI style `oneOf` by a property). */
+  discriminator?: boolean;
+  /** `type: [..]` unions under strict mode. */
+  allowUnionTypes?: boolean;
+  /** The `format` keywords of ajv-formats (date-time, uri, …). */
+  formats?: boolean;
+}
+
+type FormatsPlugin = (ajv: Ajv) => Ajv;
+const addFormats = (ajvFormats as unknown as { default: FormatsPlugin }).default;
+
+/** A new Ajv: first fault only, not strict, unless the settings say otherwise. */
+export function createAjv(settings: AjvSettings = {}): Ajv {
+  const options: Options = {
+    allErrors: settings.allErrors ?? false,
+    strict: settings.strict ?? false,
+    useDefaults: settings.useDefaults ?? false,
+    discriminator: settings.discriminator ?? false,
+    allowUnionTypes: settings.allowUnionTypes ?? false,
+  };
+  const ajv = new Ajv(options);
+  if (settings.formats === true) addFormats(ajv);
+  return ajv;
+}
+
+/**
+ * A JSON pointer (RFC 6901) as a key path: `/modules/local/0/target` → `modules.local[0].target`;
+ * `extra` appends one more key (a missing property). The root is the empty string.
+ */
+export function keyPath(pointer: string, extra?: string): string {
+  const parts = pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'));
+  if (extra !== undefined) parts.push(extra);
+  let out = '';
+  for (const p of parts) out += /^\d+$/.test(p) ? `[${p}]` : out === '' ? p : `.${p}`;
+  return out;
+}
