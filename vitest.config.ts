@@ -6,7 +6,8 @@
  *   contract      the same suite run against every implementation of one interface (byte streams,
  *                 frame buses, handlers)
  *   server-lite   server-lite over real HTTP on loopback and real SQLite files
- *   cli           the command line and deployment files (spawns `dist/`: build first)
+ *   cli           the command line, deployment files, the documentation's checks and the packed package
+ *                 (spawns `dist/`: build first)
  *   e2e           server-lite and the agent as separate processes (spawns `dist/`: build first)
  *   fuzz          fast-check properties of the parsers, decoders and server-lite's handlers (FUZZ_RUNS)
  *   campaigns     short seeded fault campaigns with the real processes (spawns `dist/`: build first);
@@ -20,7 +21,12 @@ import { defineConfig } from 'vitest/config';
 const projects: Record<string, string[]> = {
   contract: ['test/contracts/**/*.test.ts'],
   'server-lite': ['test/server-lite/**/*.test.ts'],
-  cli: ['test/cli/**/*.test.ts', 'test/deploy/**/*.test.ts'],
+  cli: [
+    'test/cli/**/*.test.ts',
+    'test/deploy/**/*.test.ts',
+    'test/docs/**/*.test.ts',
+    'test/packaging/**/*.test.ts',
+  ],
   e2e: ['test/e2e/**/*.test.ts'],
   fuzz: ['test/fuzz/**/*.test.ts'],
   campaigns: ['test/campaigns/**/*.test.ts'],

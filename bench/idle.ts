@@ -6,6 +6,7 @@
  *   node dist/bench/idle.js [windowSeconds=30]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,7 +66,12 @@ async function main(): Promise<void> {
     );
     const mgmt = new ManagementClient(url, 'admin', 'bench-password');
     await mgmt.post('targets', [{ controllerId: 'gw-idle', name: 'idle', securityToken: 'idle-token' }]);
-    await writeFile(join(dir, 'jwks.json'), JSON.stringify({ keys: [] }));
+    // one public key: `run` refuses an empty trust store before it starts
+    const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
+    await writeFile(
+      join(dir, 'jwks.json'),
+      JSON.stringify({ keys: [{ ...jwk, kid: 'idle', alg: 'ES256' }] }),
+    );
     const agentConfig = join(dir, 'agent.json');
     await writeFile(
       agentConfig,

@@ -4,6 +4,10 @@
 # closing line `tests: N passed, N failed`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The README's commands must leave the working tree as they found it (no rewritten lockfile, no build
+# output outside ignored paths): compared at the end.
+git_state() { git status --porcelain --untracked-files=all 2>/dev/null || true; }
+tree_before="$(git_state)"
 # shellcheck source=scripts/node-env.sh
 source scripts/node-env.sh
 bash scripts/setup.sh
@@ -27,4 +31,11 @@ node -e '
   const skipped = r.numPendingTests + r.numTodoTests;
   console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
 ' || true
+
+tree_after="$(git_state)"
+if [ "$tree_before" != "$tree_after" ]; then
+  echo "== the test run changed the working tree (git status --porcelain, before → after):"
+  diff <(printf '%s\n' "$tree_before") <(printf '%s\n' "$tree_after") || true
+  status=1
+fi
 exit "$status"

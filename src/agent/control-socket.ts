@@ -1,5 +1,5 @@
 /**
- * The local control socket (`agent.md`, "Local API"): a Unix socket `<dataDir>/agent.sock` through
+ * The local control socket (`docs/cli.md`, "Local API"): a Unix socket `<dataDir>/agent.sock` through
  * which the command line reaches the running daemon. One JSON request line, one JSON answer line.
  *
  *   {"command":"ping"}                               → {"ok":true,"pid":4242}
@@ -8,7 +8,7 @@
  *   {"command":"report"}                             → {"ok":true,"report":{…}}
  *   {"command":"install","bundle":"/path/file.tar","allowDowngrade":false} → {"ok":true,"actionId":"17"} (install started)
  */
-import { unlinkSync } from 'node:fs';
+import { chmodSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { SoupError } from '../lib/errors.js';
@@ -107,10 +107,33 @@ export async function serveControl(dataDir: string, handler: ControlHandler): Pr
       resolve();
     });
   });
+  // connecting needs write permission: the owner and its group (installers), never others
+  chmodSync(path, SOCKET_MODE);
   return server;
 }
 
-/** Sends one request to the daemon; throws SOUP_E_NO_DAEMON when none listens. */
+/** Owner and group may connect (`docs/install.md`, "Who may run status, check and consent"). */
+export const SOCKET_MODE = 0o660;
+
+/**
+ * Why the socket could not be reached: nothing listens (SOUP_E_NO_DAEMON), or this user may not connect
+ * (SOUP_E_DAEMON_ACCESS) — then whether a daemon runs is unknown, and callers must not act as if none did.
+ */
+function unreachable(path: string, err: NodeJS.ErrnoException): SoupError {
+  const code = err.code ?? err.message;
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new SoupError(
+      'SOUP_E_DAEMON_ACCESS',
+      `cannot reach the daemon: permission denied on ${path} (${code}); run as root or as a member of the group that owns it`,
+    );
+  }
+  return new SoupError('SOUP_E_NO_DAEMON', `no daemon is running (${code})`);
+}
+
+/**
+ * Sends one request to the daemon; throws SOUP_E_NO_DAEMON when none listens, SOUP_E_DAEMON_ACCESS when
+ * this user may not connect, SOUP_E_DAEMON_SILENT when a listener gives no answer in time.
+ */
 export function askDaemon(
   dataDir: string,
   request: ControlRequest,
@@ -121,7 +144,12 @@ export function askDaemon(
     let buffer = '';
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new SoupError('SOUP_E_NO_DAEMON', 'the daemon did not answer on its control socket'));
+      reject(
+        new SoupError(
+          'SOUP_E_DAEMON_SILENT',
+          `the daemon did not answer on ${socketPath(dataDir)} within ${timeoutMs} ms`,
+        ),
+      );
     }, timeoutMs);
     socket.setEncoding('utf8');
     socket.on('connect', () => socket.write(`${JSON.stringify(request)}\n`));
@@ -133,12 +161,12 @@ export function askDaemon(
       try {
         resolve(JSON.parse(buffer) as ControlAnswer);
       } catch {
-        reject(new SoupError('SOUP_E_NO_DAEMON', 'the daemon gave no answer on its control socket'));
+        reject(new SoupError('SOUP_E_DAEMON_SILENT', `the daemon gave no answer on ${socketPath(dataDir)}`));
       }
     });
     socket.on('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(new SoupError('SOUP_E_NO_DAEMON', `no daemon is running (${err.code ?? err.message})`));
+      reject(unreachable(socketPath(dataDir), err));
     });
   });
 }

@@ -1,16 +1,18 @@
 /**
- * `soup-agent status` (`agent.md`, "status"): read from the state file, so it works whether or not the
+ * `soup-agent status` (`docs/cli.md`, "status --json"): read from the state file, so it works whether or not the
  * daemon runs; whether it runs is asked on its control socket.
  */
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isSoupError, SoupError } from '../lib/errors.js';
 import { redactText, redactUrl } from '../lib/redact.js';
 import type { Phase, Progress } from '../recipe/status.js';
 import { UPDATE_STEPS } from '../recipe/status.js';
 import type { SystemReport } from '../recipe/types.js';
 import type { ActionContext } from './action.js';
 import type { AgentConfig } from './config.js';
-import { askDaemon } from './control-socket.js';
+import { askDaemon, socketPath } from './control-socket.js';
 import { phaseOf, stepsDone } from './machine.js';
 import { STATE_FILE, StateStore } from './store.js';
 import type { ActiveState, LastResult } from './update-runner.js';
@@ -40,24 +42,46 @@ export interface StatusJson {
   pendingConsent: { actionId: string } | null;
 }
 
-async function daemonPid(dataDir: string): Promise<number | null> {
+/**
+ * The daemon's pid, or null when none runs. A daemon this user may not reach, or one that does not
+ * answer, is an error (SOUP_E_DAEMON_ACCESS, SOUP_E_DAEMON_SILENT): whether it runs is then unknown.
+ */
+export async function daemonPid(dataDir: string): Promise<number | null> {
   try {
     const answer = await askDaemon(dataDir, { command: 'ping' }, 3000);
-    return answer.ok ? Number(answer.pid) : null;
-  } catch {
-    return null;
+    if (answer.ok && Number.isInteger(answer.pid)) return Number(answer.pid);
+    throw new SoupError('SOUP_E_DAEMON_SILENT', `the daemon gave no pid on ${socketPath(dataDir)}`);
+  } catch (err) {
+    if (isSoupError(err, 'SOUP_E_NO_DAEMON')) return null;
+    throw err;
+  }
+}
+
+/**
+ * Whether the state file exists. Only "no such file" means there is no state yet; any other failure
+ * (a directory this user may not enter) is SOUP_E_STATE, never "no state".
+ */
+function hasStateFile(dataDir: string): boolean {
+  try {
+    statSync(join(dataDir, STATE_FILE));
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    if (code === 'ENOENT') return false;
+    throw new SoupError('SOUP_E_STATE', `cannot look into ${dataDir} (${code})`);
   }
 }
 
 /**
  * `self`: the daemon asking about itself (its pid), which need not ask its own socket, and may lend its
- * open state store.
+ * open state store. Others open the state read-only: `status` needs no write access.
  */
 export async function readStatus(
   config: AgentConfig,
   agentVersion: string,
   self?: { pid: number; store?: StateStore },
 ): Promise<StatusJson> {
+  const hasState = self?.store !== undefined || hasStateFile(config.dataDir);
   const pid = self?.pid ?? (await daemonPid(config.dataDir));
   const status: StatusJson = {
     agent: { version: agentVersion, running: pid !== null, pid },
@@ -76,8 +100,10 @@ export async function readStatus(
     pendingFeedback: 0,
     pendingConsent: null,
   };
-  if (!existsSync(join(config.dataDir, STATE_FILE))) return status;
-  const store = self?.store ?? StateStore.open(config.dataDir);
+  if (!hasState) return status;
+  const lent = self?.store;
+  const reader = lent === undefined ? openForReading(config.dataDir) : { store: lent, close: () => {} };
+  const store = reader.store;
   try {
     status.backend.lastPollAt = store.get<string>('backend.lastPollAt') ?? null;
     status.backend.lastPollOk = store.get<boolean>('backend.lastPollOk') ?? null;
@@ -112,9 +138,45 @@ export async function readStatus(
       };
     }
   } finally {
-    if (store !== self?.store) store.close();
+    reader.close();
   }
   return status;
+}
+
+/**
+ * The state, opened read-only: `status` needs no write access. A WAL database whose daemon has stopped
+ * has no shared-memory file, and a reader that may not create one (a member of the daemon's group)
+ * cannot open it in place: then it reads a private copy, which is the whole state since nobody writes it.
+ */
+function openForReading(dataDir: string): { store: StateStore; close: () => void } {
+  let store: StateStore | undefined;
+  try {
+    store = StateStore.openExisting(dataDir);
+    store.get('backend.lastPollAt');
+    const opened = store;
+    return { store: opened, close: () => opened.close() };
+  } catch (err) {
+    store?.close();
+    if (!String((err as { code?: unknown }).code).startsWith('SQLITE_READONLY')) throw err;
+  }
+  const copy = mkdtempSync(join(tmpdir(), 'soup-status-'));
+  const remove = () => rmSync(copy, { recursive: true, force: true });
+  try {
+    const file = join(dataDir, STATE_FILE);
+    copyFileSync(file, join(copy, STATE_FILE));
+    if (existsSync(`${file}-wal`)) copyFileSync(`${file}-wal`, join(copy, `${STATE_FILE}-wal`));
+    const snapshot = StateStore.open(copy);
+    return {
+      store: snapshot,
+      close: () => {
+        snapshot.close();
+        remove();
+      },
+    };
+  } catch (err) {
+    remove();
+    throw err;
+  }
 }
 
 function bar(p: Progress, width = 24): string {

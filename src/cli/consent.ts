@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { askDaemon } from '../agent/control-socket.js';
 import { type ConsentRequest, PENDING_CONSENT } from '../agent/steps/consent.js';
 import { StateStore } from '../agent/store.js';
-import { isSoupError } from '../lib/errors.js';
+import { isSoupError, oneLine } from '../lib/errors.js';
 import { agentConfig, type ConfigOption, withConfigOption } from './agent-options.js';
 import { CliExit } from './exit.js';
 
@@ -40,24 +40,47 @@ export function registerConsent(program: Command): void {
       );
       return;
     } catch (err) {
+      // a daemon this user may not reach may still run: recording the answer beside it would be a guess
+      if (isSoupError(err, 'SOUP_E_DAEMON_ACCESS')) throw new CliExit(2, `consent: ${err.message}`);
+      if (isSoupError(err, 'SOUP_E_DAEMON_SILENT')) throw new CliExit(1, `consent: ${err.message}`);
       if (!isSoupError(err, 'SOUP_E_NO_DAEMON')) throw err;
     }
     // no daemon: record the answer where it will find it when it starts
-    const store = StateStore.open(config.dataDir);
     try {
-      const pending = store.get<ConsentRequest>(PENDING_CONSENT);
-      if (pending === undefined || (actionId !== undefined && actionId !== pending.actionId)) {
+      recordAnswer(config.dataDir, decision, by, actionId);
+    } catch (err) {
+      if (isSoupError(err, 'SOUP_E_STATE') || (err as { code?: string }).code?.startsWith('SQLITE')) {
         throw new CliExit(
-          1,
-          `consent: no consent request is pending${actionId === undefined ? '' : ` for action ${actionId}`}`,
+          2,
+          `consent: cannot write the agent state in ${config.dataDir}: ${oneLine(err)}; run as the daemon's user or root`,
         );
       }
-      store.saveConsent({ actionId: pending.actionId, decision, by, at: Date.now() });
-      process.stdout.write(
-        `${decision === 'accept' ? 'accepted' : 'denied'} action ${pending.actionId} (the daemon will act on it when it runs)\n`,
-      );
-    } finally {
-      store.close();
+      throw err;
     }
   });
+}
+
+/** The answer, stored for the daemon's next start (there is none running now). */
+function recordAnswer(
+  dataDir: string,
+  decision: 'accept' | 'deny',
+  by: string,
+  actionId: string | undefined,
+): void {
+  const store = StateStore.open(dataDir);
+  try {
+    const pending = store.get<ConsentRequest>(PENDING_CONSENT);
+    if (pending === undefined || (actionId !== undefined && actionId !== pending.actionId)) {
+      throw new CliExit(
+        1,
+        `consent: no consent request is pending${actionId === undefined ? '' : ` for action ${actionId}`}`,
+      );
+    }
+    store.saveConsent({ actionId: pending.actionId, decision, by, at: Date.now() });
+    process.stdout.write(
+      `${decision === 'accept' ? 'accepted' : 'denied'} action ${pending.actionId} (the daemon will act on it when it runs)\n`,
+    );
+  } finally {
+    store.close();
+  }
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * soup-agent: one executable for the daemon, its tools, server-lite, the simulators and the demo
- * (`../shared/spec/agent.md`, "Commands"). Each command lives in its own file and registers itself here.
+ * (`docs/cli.md`). Each command lives in its own file and registers itself here.
  */
 import { Command, CommanderError } from 'commander';
 import { oneLine } from '../lib/errors.js';
@@ -28,6 +28,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   'server-lite': async () => (await import('./server-lite.js')).registerServerLite,
   simulate: async () => (await import('./simulate.js')).registerSimulate,
   demo: async () => (await import('./demo.js')).registerDemo,
+  'systemd-dropin': async () => (await import('./systemd-dropin.js')).registerSystemdDropin,
 };
 
 /** The command named on the command line, when it is a known one (else help or an error needs them all). */

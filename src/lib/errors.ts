@@ -7,7 +7,9 @@
  * SOUP_E_RSQL, SOUP_E_HTTP, SOUP_E_DOWNLOAD, SOUP_E_HASH, SOUP_E_MODULE_TIMEOUT, SOUP_E_MODULE_NRC,
  * SOUP_E_MODULE_RC, SOUP_E_CANCELLED, SOUP_E_NOT_BUILT, SOUP_E_IO, SOUP_E_STATE, SOUP_E_CONSENT,
  * SOUP_E_HTTP_TOO_LARGE, SOUP_E_HTTP_DOCUMENT (an answer over its cap / not matching its schema),
- * SOUP_E_PATH (a name that cannot be a path segment), SOUP_E_BUNDLE, SOUP_E_DOWNGRADE.
+ * SOUP_E_PATH (a name that cannot be a path segment), SOUP_E_BUNDLE, SOUP_E_DOWNGRADE,
+ * SOUP_E_NO_DAEMON, SOUP_E_DAEMON_ACCESS, SOUP_E_DAEMON_SILENT (the control socket: nothing listens, this
+ * user may not connect, no answer in time).
  */
 export type SoupErrorCode = `SOUP_E_${string}`;
 

@@ -1,5 +1,5 @@
 /**
- * The recipe file (`../shared/spec/recipe-file.md`): SWUpdate sw-description JSON with SOUP additions
+ * The recipe file (`docs/protocols.md`, "Recipe file"): SWUpdate sw-description JSON with SOUP additions
  * (keys starting with `_`). server-lite generates it at promote; the agent verifies and consumes it.
  * Ids are decimal strings; all attribute values are strings.
  */

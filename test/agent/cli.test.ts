@@ -1,5 +1,6 @@
 /** The agent's commands as a user runs them: the built CLI in a child process. */
 import { spawn, spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,12 @@ const cli = new URL('../../dist/src/cli/main.js', import.meta.url).pathname;
 function setup(extra: Record<string, unknown> = {}): { dir: string; config: string } {
   const dir = mkdtempSync(join(tmpdir(), 'soup-cli-'));
   const config = join(dir, 'config.json');
-  writeFileSync(join(dir, 'trust.json'), '{"keys":[]}');
+  // a trust store with one public key: `run` refuses an empty one before it starts
+  const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
+  writeFileSync(
+    join(dir, 'trust.json'),
+    JSON.stringify({ keys: [{ ...jwk, kid: 'k1', alg: 'ES256', use: 'sig' }] }),
+  );
   writeFileSync(
     config,
     JSON.stringify({
