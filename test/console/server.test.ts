@@ -90,7 +90,7 @@ describe('console routes', () => {
     expect(denied.statusCode).toBe(401);
     await h.mgmt().post('targets', [{ controllerId: 'gw-live', securityToken: 'live-token-0001' }]);
     const stream = await request(`${h.url}/console/api/changes`, {
-      headers: { authorization: basic('reader') },
+      headers: { authorization: basic('reader'), accept: 'text/event-stream' },
     });
     expect(stream.statusCode).toBe(200);
     expect(stream.headers['content-type']).toBe('text/event-stream; charset=utf-8');

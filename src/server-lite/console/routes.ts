@@ -26,9 +26,27 @@ function me(ctx: Ctx) {
   return { name: user.name, roles: user.roles, grants, transitions };
 }
 
+/**
+ * Whether the request asks for an event stream (`Accept: text/event-stream`, as the console's reader
+ * and every EventSource send). Any other client gets 406: a response that never ends would otherwise
+ * hold one of its pooled connections for good, and its later requests would queue behind it.
+ */
+function acceptsEventStream(accept: string | undefined): boolean {
+  if (accept === undefined) return false;
+  return accept
+    .split(',')
+    .some((range) => (range.split(';')[0] as string).trim().toLowerCase() === 'text/event-stream');
+}
+
 function changes(ctx: Ctx): void {
   requireRole(ctx, 'READ');
   const { req, res } = ctx;
+  if (!acceptsEventStream(req.headers.accept))
+    throw new ApiError(
+      406,
+      'soup.console.notAcceptable',
+      'the change stream is text/event-stream: send Accept: text/event-stream',
+    );
   const feed = changeFeedOf(ctx.app);
   const send = (change: Change) => res.write(`event: change\ndata: ${JSON.stringify(change)}\n\n`);
   const unsubscribe = feed.subscribe(send);
