@@ -8,8 +8,8 @@
  *
  * Nothing else is allowed in a bundle; entries are plain files only (no links, no absolute or `..` paths).
  */
-import { Ajv } from 'ajv';
 import { SoupError } from '../../lib/errors.js';
+import { createAjv } from '../../lib/json-schema.js';
 import { decodePathSegment, pathSegment } from '../../lib/path-segment.js';
 import type { RecipeFile, RecipeFileArtifact } from '../../recipe/types.js';
 
@@ -29,7 +29,7 @@ export interface BundleManifest {
   createdAt: string;
 }
 
-const ajv = new Ajv({ allErrors: false });
+const ajv = createAjv();
 const ID = { type: 'string', minLength: 1, maxLength: 128 };
 const validateManifest = ajv.compile<BundleManifest>({
   type: 'object',

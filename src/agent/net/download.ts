@@ -2,7 +2,6 @@
  * Artifact downloads (`agent.md` step 6): streaming, HTTP Range resume with If-Range after network faults
  * and after restarts (the partial file's hash state is rebuilt by re-reading it, not trusted), free space
  * checked first, SHA-256 checked while streaming, a file longer/shorter/different than declared discarded.
- * Owner: agent-net.
  *
  * Files: `<dest>.part` and its metadata `<dest>.part.json` (`part-file.ts`).
  *
