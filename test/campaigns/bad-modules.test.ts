@@ -12,9 +12,8 @@
  * CI runs CAMPAIGN_RUNS=3 (default; the faults taken in turn from the seed on); `bash scripts/campaigns.sh bad-modules` runs every fault 3 times.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { oneLine } from '../../src/lib/errors.js';
 import { prng } from '../helpers/prng.js';
-import { CAMPAIGN_SEED, campaignRuns, type RunOutcome, writeReport } from './report.js';
+import { CAMPAIGN_SEED, campaignRuns, type RunOutcome, runCampaign } from './report.js';
 import {
   BRAKE,
   checkInstalled,
@@ -42,7 +41,6 @@ const NRCS = [0x22, 0x31, 0x72, 0x78, 0x24];
 
 describe('campaign: bad modules (every simulator fault at random offsets)', () => {
   const rig = new Rig();
-  const outcomes: RunOutcome[] = [];
 
   beforeAll(async () => {
     await rig.start();
@@ -117,20 +115,7 @@ describe('campaign: bad modules (every simulator fault at random offsets)', () =
   it(
     `${RUNS} runs: ridden out, or reverted / rolled forward with the module and the reason named (seed ${CAMPAIGN_SEED})`,
     async () => {
-      for (let i = 0; i < RUNS; i++) {
-        // a run the rig itself could not carry out (a process that would not start) is a failed run too
-        const o = await run(i).catch(
-          (err: unknown): RunOutcome => ({
-            run: i,
-            tag: 'rig',
-            ok: false,
-            note: `rig error: ${oneLine(err)}`,
-          }),
-        );
-        outcomes.push(o);
-        console.log(`bad-modules run ${i}: ${o.ok ? 'ok' : 'FAILED'} ${o.tag} ${o.note}`);
-      }
-      const failed = writeReport('bad-modules', outcomes);
+      const failed = await runCampaign('bad-modules', RUNS, run);
       expect(failed).toEqual([]);
     },
     RUNS * 300_000,

@@ -10,10 +10,9 @@
  * runs 100.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { oneLine } from '../../src/lib/errors.js';
 import { type Fault, FaultyProxy } from '../agent/net/faulty-proxy.js';
 import { prng } from '../helpers/prng.js';
-import { CAMPAIGN_SEED, campaignRuns, type RunOutcome, writeReport } from './report.js';
+import { CAMPAIGN_SEED, campaignRuns, type RunOutcome, runCampaign } from './report.js';
 import {
   checkInstalled,
   classify,
@@ -33,7 +32,6 @@ const MAX_FAULTED = 8;
 describe('campaign: bad networks (fault-injecting proxy between agent and server-lite)', () => {
   const rig = new Rig();
   let proxy: FaultyProxy;
-  const outcomes: RunOutcome[] = [];
 
   beforeAll(async () => {
     await rig.start();
@@ -97,20 +95,7 @@ describe('campaign: bad networks (fault-injecting proxy between agent and server
   it(
     `${RUNS} updates: each completes or fails with a reason, no wrong bytes installed (seed ${CAMPAIGN_SEED})`,
     async () => {
-      for (let i = 0; i < RUNS; i++) {
-        // a run the rig itself could not carry out (a process that would not start) is a failed run too
-        const o = await run(i).catch(
-          (err: unknown): RunOutcome => ({
-            run: i,
-            tag: 'rig',
-            ok: false,
-            note: `rig error: ${oneLine(err)}`,
-          }),
-        );
-        outcomes.push(o);
-        console.log(`bad-networks run ${i}: ${o.ok ? 'ok' : 'FAILED'} ${o.tag} ${o.note}`);
-      }
-      const failed = writeReport('bad-networks', outcomes);
+      const failed = await runCampaign('bad-networks', RUNS, run);
       expect(failed).toEqual([]);
     },
     RUNS * 300_000,

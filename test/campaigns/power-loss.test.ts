@@ -9,9 +9,8 @@
  * CI runs CAMPAIGN_RUNS=3 (default); `bash scripts/campaigns.sh power-loss` runs 200.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { oneLine } from '../../src/lib/errors.js';
 import { prng } from '../helpers/prng.js';
-import { CAMPAIGN_SEED, campaignRuns, type RunOutcome, writeReport } from './report.js';
+import { CAMPAIGN_SEED, campaignRuns, type RunOutcome, runCampaign } from './report.js';
 import {
   BRAKE,
   checkInstalled,
@@ -31,7 +30,6 @@ const KILL_WINDOW_MS = Number(process.env.KILL_WINDOW_MS ?? 5000);
 
 describe('campaign: power loss (SIGKILL of the agent at random instants)', () => {
   const rig = new Rig();
-  const outcomes: RunOutcome[] = [];
 
   beforeAll(async () => {
     await rig.start();
@@ -102,20 +100,7 @@ describe('campaign: power loss (SIGKILL of the agent at random instants)', () =>
   it(
     `${RUNS} runs: each ends all-new or all-old, each feedbackId once (seed ${CAMPAIGN_SEED})`,
     async () => {
-      for (let i = 0; i < RUNS; i++) {
-        // a run the rig itself could not carry out (a process that would not start) is a failed run too
-        const o = await run(i).catch(
-          (err: unknown): RunOutcome => ({
-            run: i,
-            tag: 'rig',
-            ok: false,
-            note: `rig error: ${oneLine(err)}`,
-          }),
-        );
-        outcomes.push(o);
-        console.log(`power-loss run ${i}: ${o.ok ? 'ok' : 'FAILED'} ${o.tag} ${o.note}`);
-      }
-      const failed = writeReport('power-loss', outcomes);
+      const failed = await runCampaign('power-loss', RUNS, run);
       expect(failed).toEqual([]);
     },
     RUNS * 240_000,

@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { oneLine } from '../../src/lib/errors.js';
 
 export interface RunOutcome {
   run: number;
@@ -58,4 +59,25 @@ export function writeReport(name: string, outcomes: RunOutcome[]): RunOutcome[] 
     ),
   );
   return failed;
+}
+
+/**
+ * Carries out `runs` runs one after the other, prints each outcome as it comes, then the report.
+ * A run the rig itself could not carry out (a process that would not start) is a failed run too.
+ * Returns the failed runs.
+ */
+export async function runCampaign(
+  name: string,
+  runs: number,
+  run: (i: number) => Promise<RunOutcome>,
+): Promise<RunOutcome[]> {
+  const outcomes: RunOutcome[] = [];
+  for (let i = 0; i < runs; i++) {
+    const o = await run(i).catch(
+      (err: unknown): RunOutcome => ({ run: i, tag: 'rig', ok: false, note: `rig error: ${oneLine(err)}` }),
+    );
+    outcomes.push(o);
+    console.log(`${name} run ${i}: ${o.ok ? 'ok' : 'FAILED'} ${o.tag} ${o.note}`);
+  }
+  return writeReport(name, outcomes);
 }
