@@ -37,6 +37,37 @@ async function until(what: string, predicate: () => boolean, timeoutMs = 20_000)
  * A fake Install API (polling every hour) and the configuration of a gateway with one rawfile module
  * at 1.0.0, consent always asked, trusting a fresh signing key.
  */
+/** Offers action 17: recipe fleet-A 2.1.0, a gateway image of `size` random bytes, signed with `key`. */
+async function offerGatewayImage(
+  b: FakeBackend,
+  key: { privateJwk: Parameters<typeof signDetached>[1] },
+  size: number,
+): Promise<Buffer> {
+  const bytes = randomBytes(size);
+  const file = Buffer.from(
+    JSON.stringify(
+      recipeFile([
+        {
+          module: 'gateway',
+          match: { 'module-id': 'gw' },
+          type: 'rawfile',
+          version: '2.0.0',
+          bytes,
+          artifactId: '903',
+        },
+      ]),
+    ),
+  );
+  b.action = {
+    id: '17',
+    recipe: { id: '42', name: 'fleet-A', version: '2.1.0' },
+    file,
+    signatures: [await signDetached(file, key.privateJwk)],
+    artifacts: new Map([['903', bytes]]),
+  };
+  return bytes;
+}
+
 async function gateway(prefix: string, extra: Record<string, unknown> = {}) {
   backend = await startFakeBackend();
   const b = backend;
@@ -93,28 +124,7 @@ describe('daemon', () => {
       attributes: { swVersion: '1.0.0', agentVersion: '1.0.0' },
     });
 
-    const bytes = randomBytes(10_000);
-    const file = Buffer.from(
-      JSON.stringify(
-        recipeFile([
-          {
-            module: 'gateway',
-            match: { 'module-id': 'gw' },
-            type: 'rawfile',
-            version: '2.0.0',
-            bytes,
-            artifactId: '903',
-          },
-        ]),
-      ),
-    );
-    b.action = {
-      id: '17',
-      recipe: { id: '42', name: 'fleet-A', version: '2.1.0' },
-      file,
-      signatures: [await signDetached(file, key.privateJwk)],
-      artifacts: new Map([['903', bytes]]),
-    };
+    const bytes = await offerGatewayImage(b, key, 10_000);
     expect(await askDaemon(config.dataDir, { command: 'check' })).toEqual({ ok: true });
     await until('consent request', () => b.feedback.some((f) => f.phase === 'waiting-consent'));
     const status = await readStatus(config, '1.0.0');
@@ -179,28 +189,7 @@ describe('daemon', () => {
       await running;
     });
     await until('retained status', () => received.has('soup/gw/status'));
-    const bytes = randomBytes(4000);
-    const file = Buffer.from(
-      JSON.stringify(
-        recipeFile([
-          {
-            module: 'gateway',
-            match: { 'module-id': 'gw' },
-            type: 'rawfile',
-            version: '2.0.0',
-            bytes,
-            artifactId: '903',
-          },
-        ]),
-      ),
-    );
-    b.action = {
-      id: '17',
-      recipe: { id: '42', name: 'fleet-A', version: '2.1.0' },
-      file,
-      signatures: [await signDetached(file, key.privateJwk)],
-      artifacts: new Map([['903', bytes]]),
-    };
+    const bytes = await offerGatewayImage(b, key, 4000);
     await client.publishAsync('soup/gw/command', JSON.stringify({ command: 'check' }));
     await until('consent request', () => received.has('soup/gw/consent/request'));
     expect(received.get('soup/gw/consent/request')).toMatchObject({
@@ -224,28 +213,7 @@ describe('daemon', () => {
 
   it('the system report goes out before the first poll: an action offered then starts on that poll', async () => {
     const { b, key, config } = await gateway('soup-daemon-first-');
-    const bytes = randomBytes(1000);
-    const file = Buffer.from(
-      JSON.stringify(
-        recipeFile([
-          {
-            module: 'gateway',
-            match: { 'module-id': 'gw' },
-            type: 'rawfile',
-            version: '2.0.0',
-            bytes,
-            artifactId: '903',
-          },
-        ]),
-      ),
-    );
-    b.action = {
-      id: '17',
-      recipe: { id: '42', name: 'fleet-A', version: '2.1.0' },
-      file,
-      signatures: [await signDetached(file, key.privateJwk)],
-      artifacts: new Map([['903', bytes]]),
-    };
+    await offerGatewayImage(b, key, 1000);
     const stop = new AbortController();
     const running = runDaemon({
       config,
