@@ -35,9 +35,9 @@ import {
   type SystemUpdateAction,
 } from './install-api/documents.js';
 import type { AuthProvider } from './net/auth.js';
-import { requestStream, type StreamResponse } from './net/request.js';
 import { parseRetryAfter } from './net/polling.js';
 import { redactText, redactUrl } from './net/redact.js';
+import { requestStream, type StreamResponse } from './net/request.js';
 import { defaultTransport, type Transport } from './net/transport.js';
 
 export type {
