@@ -1,9 +1,9 @@
 /** Shared helpers of the download benchmarks: artifact files, the server process, timing. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { unitEnvironment } from '../test/helpers/unit-environment.js';
 
 /** Writes `size` bytes (a random 4 MiB block, each copy stamped with its index) and returns the SHA-256. */
 export async function makeArtifact(path: string, size: number): Promise<string> {
@@ -60,13 +60,20 @@ export function median(values: number[]): number {
 }
 
 /**
- * The node options the systemd unit starts the agent with (`Environment=NODE_OPTIONS=…` in
- * `systemd/soup-agent.service`): the benchmarks measure the agent as deployed. SOUP_BENCH_NODE_OPTIONS
- * replaces them, to measure what an option brings.
+ * The environment the systemd unit gives the agent (`Environment=` lines of `systemd/soup-agent.service`):
+ * the benchmarks measure the agent as deployed. SOUP_BENCH_NODE_OPTIONS replaces its NODE_OPTIONS, to
+ * measure what an option brings.
  */
-export function agentNodeOptions(): string {
+export function agentEnvironment(): Record<string, string> {
+  const env = unitEnvironment();
   const override = process.env.SOUP_BENCH_NODE_OPTIONS;
-  if (override !== undefined) return override;
-  const unit = readFileSync(new URL('../../systemd/soup-agent.service', import.meta.url), 'utf8');
-  return /^Environment="?NODE_OPTIONS=([^"\n]*)"?$/m.exec(unit)?.[1]?.trim() ?? '';
+  if (override !== undefined) env.NODE_OPTIONS = override;
+  return env;
+}
+
+/** The agent's environment as one line for a benchmark's heading. */
+export function agentEnvironmentText(): string {
+  return Object.entries(agentEnvironment())
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
 }

@@ -6,7 +6,7 @@
  * folder), which reports, gets the action, downloads the image, hands it to the `dummy` handler (which
  * re-reads and hashes it) and closes the action.
  *
- * The agent runs with the node options of the systemd unit (`agentNodeOptions`). What it reads back: the agent process's peak resident set (`VmHWM` of /proc/PID/status, read before
+ * The agent runs with the node options of the systemd unit (`agentEnvironment`). What it reads back: the agent process's peak resident set (`VmHWM` of /proc/PID/status, read before
  * it is stopped) and the download phase as server-lite recorded it (`receivedAt` of the first
  * `downloading` feedback to that of `downloaded`).
  */
@@ -16,7 +16,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ManagementClient } from '../src/demo/management-client.js';
 import { CLI_PATH, type ManagedProcess, startCli } from '../src/demo/processes.js';
-import { agentNodeOptions, makeArtifact } from './_bench-util.js';
+import { agentEnvironment, makeArtifact } from './_bench-util.js';
 
 const KID = 'bench-oem';
 const TOKEN = 'bench-target-token';
@@ -198,7 +198,7 @@ export async function startUpdateRig(dir: string, imageSize: number): Promise<Up
       );
       const agent: ManagedProcess = startCli('agent', ['run', '-c', config], {
         logFile: join(dir, 'logs', `${controllerId}.log`),
-        env: { NODE_OPTIONS: agentNodeOptions(), ...options.env },
+        env: { ...agentEnvironment(), ...options.env },
       });
       options.onStart?.(agent.child.pid!);
       try {

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { agentNodeOptions, makeArtifact, startServerProcess } from './_bench-util.js';
+import { agentEnvironment, makeArtifact, startServerProcess } from './_bench-util.js';
 
 const MiB = 1024 * 1024;
 const SIZES = [64 * MiB, 1024 * MiB];
@@ -17,7 +17,7 @@ const SIZES = [64 * MiB, 1024 * MiB];
 function childRssMB(args: string[]): number {
   const out = execFileSync(process.execPath, args, {
     encoding: 'utf8',
-    env: { ...process.env, NODE_OPTIONS: agentNodeOptions() },
+    env: { ...process.env, ...agentEnvironment() },
   });
   return (JSON.parse(out.trim()) as { maxRssKiB: number }).maxRssKiB / 1024;
 }

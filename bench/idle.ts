@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManagementClient } from '../src/demo/management-client.js';
 import { startCli } from '../src/demo/processes.js';
-import { agentNodeOptions } from './_bench-util.js';
+import { agentEnvironment, agentEnvironmentText } from './_bench-util.js';
 
 const windowSec = Number(process.argv[2] ?? 30);
 const TICKS_PER_SEC = 100; // USER_HZ on Linux
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
     );
     agent = startCli('agent', ['run', '-c', agentConfig], {
       logFile: join(dir, 'agent.log'),
-      env: { NODE_OPTIONS: agentNodeOptions() },
+      env: agentEnvironment(),
     });
     // settle: the first report and poll are done, start-up garbage collected
     for (let i = 0; i < 60; i++) {
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
       measure(agent.child.pid!, windowSec),
       measure(bare.pid!, windowSec),
     ]);
-    console.log(`idle agent over ${windowSec} s, polling every 10 s, NODE_OPTIONS=${agentNodeOptions()}:`);
+    console.log(`idle agent over ${windowSec} s, polling every 10 s, ${agentEnvironmentText()}:`);
     console.log(
       `idle RSS: ours ${ours.rssMiB.toFixed(1)} MiB, baseline (bare node) ${base.rssMiB.toFixed(1)} MiB, ratio ${(ours.rssMiB / base.rssMiB).toFixed(2)}`,
     );

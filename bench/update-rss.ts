@@ -9,7 +9,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { agentNodeOptions, median } from './_bench-util.js';
+import { agentEnvironmentText, median } from './_bench-util.js';
 import { bareNodeHwmKiB, startUpdateRig } from './_update-rig.js';
 
 const MiB = 1024 * 1024;
@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   const l = median(large);
   const f = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(' ');
   console.log(
-    `agent process peak RSS (VmHWM) over a whole update, dummy handler, NODE_OPTIONS=${agentNodeOptions()}, median of ${runs}:`,
+    `agent process peak RSS (VmHWM) over a whole update, dummy handler, ${agentEnvironmentText()}, median of ${runs}:`,
   );
   console.log(`runs (MiB): 64 MiB image ${f(small)}; 1 GiB image ${f(large)}`);
   for (const [label, mb] of [

@@ -15,9 +15,9 @@
  * Received bytes pace young-generation collections (`scavenge.ts`): each body chunk is a fresh buffer.
  * Header sizes are bounded by Node's parser (16 KiB).
  */
-import { type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, request } from 'node:http';
-import { request as requestTls } from 'node:https';
+import type { ClientRequest, IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
+import { nodeHttp, nodeHttps } from './builtins.js';
 import { noteReceived } from './scavenge.js';
 import type { Transport } from './transport.js';
 
@@ -113,7 +113,7 @@ function exchange(
       headers: outgoing,
       agent: tls ? transport.https : transport.http,
     };
-    const client: ClientRequest = tls ? requestTls(url, options) : request(url, options);
+    const client: ClientRequest = tls ? nodeHttps.request(url, options) : nodeHttp.request(url, options);
     let settled = false;
     let response: IncomingMessage | undefined;
     // the body's reader sees this error (not the socket's "aborted" that follows)

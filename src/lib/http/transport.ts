@@ -11,8 +11,9 @@
  * A transport carries the TLS client certificate and CA of `server.auth` (`agent/net/auth.ts`); without them, the
  * shared default transport is used. Sockets kept alive follow the server's `Keep-Alive: timeout` hint.
  */
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+import type { Agent as HttpAgent } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
+import { nodeHttp, nodeHttps } from './builtins.js';
 
 export interface TlsMaterial {
   cert?: Buffer;
@@ -32,8 +33,8 @@ const pooled = { keepAlive: true, timeout: FREE_SOCKET_MS };
 
 export function createTransport(tls: TlsMaterial = {}): Transport {
   return {
-    http: new HttpAgent(pooled),
-    https: new HttpsAgent({
+    http: new nodeHttp.Agent(pooled),
+    https: new nodeHttps.Agent({
       ...pooled,
       ...(tls.cert ? { cert: tls.cert } : {}),
       ...(tls.key ? { key: tls.key } : {}),
