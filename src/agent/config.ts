@@ -8,7 +8,8 @@ import { createRequire } from 'node:module';
 import type { Ajv, ErrorObject } from 'ajv';
 import type { ModulesConfig } from '../inventory/module-config.js';
 import { SoupError } from '../lib/errors.js';
-import { createAjv, keyPath } from '../lib/json-schema.js';
+import { createAjv } from '../lib/json-schema.js';
+import { keyPath } from '../lib/key-path.js';
 import type { ServerAuthConfig } from './net/auth.js';
 
 export type ConsentPolicy = 'always' | 'whenAsked' | 'never';

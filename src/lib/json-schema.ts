@@ -2,7 +2,7 @@
  * JSON Schema validation, the one way the project builds it: every validator comes from an Ajv made by
  * `createAjv` (the agent configuration, the recipe file, offline bundle indexes, MQTT messages, the
  * simulator configuration, server-lite's request bodies), and every message names the failing value
- * by its key path (`keyPath`), never by a raw JSON pointer.
+ * by its key path (`keyPath`, src/lib/key-path.ts), never by a raw JSON pointer.
  */
 import { Ajv, type Options } from 'ajv';
 import * as ajvFormats from 'ajv-formats';
@@ -37,19 +37,4 @@ export function createAjv(settings: AjvSettings = {}): Ajv {
   const ajv = new Ajv(options);
   if (settings.formats === true) addFormats(ajv);
   return ajv;
-}
-
-/**
- * A JSON pointer (RFC 6901) as a key path: `/modules/local/0/target` → `modules.local[0].target`;
- * `extra` appends one more key (a missing property). The root is the empty string.
- */
-export function keyPath(pointer: string, extra?: string): string {
-  const parts = pointer
-    .split('/')
-    .slice(1)
-    .map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'));
-  if (extra !== undefined) parts.push(extra);
-  let out = '';
-  for (const p of parts) out += /^\d+$/.test(p) ? `[${p}]` : out === '' ? p : `.${p}`;
-  return out;
 }

@@ -5,7 +5,8 @@
  * match fails its request with SOUP_E_HTTP_DOCUMENT and one line naming the key path.
  */
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { createAjv, keyPath as pointerPath } from '../../lib/json-schema.js';
+import { createAjv } from '../../lib/json-schema.js';
+import { keyPath as pointerPath } from '../../lib/key-path.js';
 
 /** The key path of a pointer, `(root)` for the whole document. */
 const keyPath = (pointer: string, extra?: string): string => pointerPath(pointer, extra) || '(root)';
