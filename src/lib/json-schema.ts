@@ -1,7 +1,8 @@
 /**
  * JSON Schema validation, the one way the project builds it: every validator comes from an Ajv made by
- * `createAjv` (the agent configuration, the recipe file, offline bundle indexes, MQTT messages, the
- * simulator configuration, server-lite's request bodies), and every message names the failing value
+ * `createAjv`: at build time those the agent runs (its configuration, the recipe file, the Install API
+ * documents, offline bundle indexes, MQTT messages; scripts/gen-validators.mjs → src/generated/), at run
+ * time the simulator configuration's and server-lite's request bodies'. Every message names the failing value
  * by its key path (`keyPath`, src/lib/key-path.ts), never by a raw JSON pointer.
  */
 import { Ajv, type Options } from 'ajv';
@@ -20,6 +21,11 @@ export interface AjvSettings {
   allowUnionTypes?: boolean;
   /** The `format` keywords of ajv-formats (date-time, uri, …). */
   formats?: boolean;
+  /**
+   * Keep each validator's source, for Ajv's standalone code as an ES module (`ajv/dist/standalone`:
+   * scripts/gen-validators.mjs writes src/generated/ with it at build time).
+   */
+  standalone?: boolean;
 }
 
 type FormatsPlugin = (ajv: Ajv) => Ajv;
@@ -34,6 +40,7 @@ export function createAjv(settings: AjvSettings = {}): Ajv {
     discriminator: settings.discriminator ?? false,
     allowUnionTypes: settings.allowUnionTypes ?? false,
   };
+  if (settings.standalone === true) options.code = { source: true, esm: true, lines: true };
   const ajv = new Ajv(options);
   if (settings.formats === true) addFormats(ajv);
   return ajv;
