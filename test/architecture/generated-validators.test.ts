@@ -1,13 +1,26 @@
 /**
  * src/generated/ holds the validators the agent runs, compiled by Ajv at build time
  * (scripts/gen-validators.mjs): each committed file must be what the generator makes of the committed
- * schemas, so a schema edited without regenerating fails here.
+ * schemas, so a schema edited without regenerating fails here; and each generated validator answers
+ * exactly as the same schema compiled at run time does (result, errors, defaults filled in) on a
+ * sound value and on every one-place corruption of it.
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { MANIFEST_SCHEMAS } from '../../src/agent/bundle/manifest-schema.js';
+import { DOCUMENT_SCHEMAS } from '../../src/agent/install-api/document-schemas.js';
+import { MESSAGE_SCHEMAS } from '../../src/agent/mqtt/message-schemas.js';
+import * as agentConfig from '../../src/generated/agent-config.js';
+import * as bundleManifest from '../../src/generated/bundle-manifest.js';
+import * as installApiDocuments from '../../src/generated/install-api-documents.js';
+import * as mqttMessages from '../../src/generated/mqtt-messages.js';
+import * as recipeFile from '../../src/generated/recipe-file.js';
+import { type AjvSettings, createAjv } from '../../src/lib/json-schema.js';
+import type { Validator } from '../../src/lib/validator.js';
+import { exampleRecipeFile } from '../recipe/fixtures.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const generator = join(root, 'scripts/gen-validators.mjs');
@@ -59,5 +72,170 @@ describe('src/generated/ (node scripts/gen-validators.mjs)', () => {
       const declared = [...dts.matchAll(/^export declare const (\w+): Validator;$/gm)].map((m) => m[1]);
       expect(declared).toEqual(exported);
     }
+  });
+});
+
+const json = (file: string): object => JSON.parse(readFileSync(join(root, file), 'utf8'));
+const href = (path: string) => ({ href: `https://backend.example/${path}` });
+
+/** Each generated validator: its schema, the settings it is compiled with, and a sound value. */
+const CASES: [string, Validator, object, AjvSettings, unknown][] = [
+  [
+    'agentConfig',
+    agentConfig.agentConfig,
+    json('schemas/agent-config.schema.json'),
+    { allErrors: true, useDefaults: true },
+    { ...json('examples/config.json'), polling: {}, update: {}, log: {}, ddi: { parts: {} } },
+  ],
+  [
+    'recipeFile',
+    recipeFile.recipeFile,
+    json('schemas/recipe-file.schema.json'),
+    { strict: true, allowUnionTypes: true, formats: true },
+    exampleRecipeFile(),
+  ],
+  [
+    'rootPoll',
+    installApiDocuments.rootPoll,
+    DOCUMENT_SCHEMAS.rootPoll,
+    {},
+    {
+      config: { polling: { sleep: '00:05:00' } },
+      _links: { deploymentBase: href('d/1'), cancelAction: href('c/2') },
+    },
+  ],
+  [
+    'systemUpdate',
+    installApiDocuments.systemUpdate,
+    DOCUMENT_SCHEMAS.systemUpdate,
+    {},
+    {
+      id: '1',
+      recipe: { id: 'r1', name: 'gw', version: '2.0', lifecycle: 'released', published: '2026-01-01' },
+      handling: { download: 'forced', update: 'attempt' },
+      maintenanceWindow: { schedule: '0 2 * * *', duration: '01:00:00', timezone: 'UTC', nextStartAt: 5 },
+      _links: { recipeFile: href('r'), signatures: href('s'), feedback: href('f') },
+    },
+  ],
+  [
+    'ddiAction',
+    installApiDocuments.ddiAction,
+    DOCUMENT_SCHEMAS.ddiAction,
+    {},
+    {
+      id: '7',
+      deployment: {
+        download: 'forced',
+        update: 'skip',
+        maintenanceWindow: 'available',
+        chunks: [
+          {
+            part: 'os',
+            version: '1.0',
+            name: 'rootfs',
+            artifacts: [
+              {
+                filename: 'rootfs.img',
+                hashes: { sha1: 'a'.repeat(40), md5: 'b'.repeat(32), sha256: 'c'.repeat(64) },
+                size: 4096,
+                _links: { 'download-http': href('a') },
+              },
+            ],
+            metadata: [{ key: 'k', value: 'v' }],
+          },
+        ],
+      },
+    },
+  ],
+  [
+    'cancelAction',
+    installApiDocuments.cancelAction,
+    DOCUMENT_SCHEMAS.cancelAction,
+    {},
+    { id: '8', cancelAction: { stopId: '7' } },
+  ],
+  [
+    'signatures',
+    installApiDocuments.signatures,
+    DOCUMENT_SCHEMAS.signatures,
+    {},
+    { signatures: [{ id: 'k1', format: 'jws', value: 'e30..sig' }] },
+  ],
+  [
+    'errorBody',
+    installApiDocuments.errorBody,
+    DOCUMENT_SCHEMAS.errorBody,
+    {},
+    { errorCode: 'E', message: 'no' },
+  ],
+  [
+    'consentResponse',
+    mqttMessages.consentResponse,
+    MESSAGE_SCHEMAS.consentResponse,
+    {},
+    { actionId: '1', decision: 'accept', by: 'operator' },
+  ],
+  [
+    'localCommand',
+    mqttMessages.localCommand,
+    MESSAGE_SCHEMAS.localCommand,
+    {},
+    { command: 'install', bundle: '/var/lib/b.tar' },
+  ],
+  [
+    'bundleManifest',
+    bundleManifest.bundleManifest,
+    MANIFEST_SCHEMAS.bundleManifest,
+    {},
+    {
+      format: 'soup-bundle/1',
+      tenant: 't',
+      controllerId: 'gw-1',
+      actionId: '12',
+      recipe: { id: 'r', name: 'n', version: '1' },
+      createdAt: '2026-01-01T00:00:00Z',
+    },
+  ],
+];
+
+type Node = Record<string, unknown> | unknown[];
+
+/** The value with the node at `path` replaced (`undefined`: removed). */
+function corrupt(value: unknown, path: (string | number)[], replacement: unknown): unknown {
+  const copy = structuredClone(value);
+  let node = copy as Node;
+  for (const key of path.slice(0, -1)) node = (node as Record<string, Node>)[key as string] as Node;
+  const last = path[path.length - 1] as string;
+  if (replacement === undefined && !Array.isArray(node)) delete node[last];
+  else (node as Record<string, unknown>)[last] = replacement;
+  return copy;
+}
+
+/** Every path to a node of the value. */
+function paths(value: unknown, at: (string | number)[] = []): (string | number)[][] {
+  if (typeof value !== 'object' || value === null) return [];
+  const entries = Array.isArray(value) ? value.map((v, i) => [i, v] as const) : Object.entries(value);
+  return entries.flatMap(([k, v]) => [[...at, k], ...paths(v, [...at, k])]);
+}
+
+describe('the generated validators answer as the schemas compiled at run time', () => {
+  it.each(CASES)('%s', (_name, generated, schema, settings, sound) => {
+    const runtime = createAjv(settings).compile(schema);
+    const answer = (validate: Validator, value: unknown) => {
+      const copy = structuredClone(value);
+      const ok = validate(copy);
+      return { ok, errors: validate.errors ?? null, value: copy };
+    };
+    expect(answer(generated, sound).ok).toBe(true);
+    let faults = 0;
+    for (const path of paths(sound)) {
+      for (const replacement of [undefined, null, 42, -1.5, 'x', '', [], {}, true]) {
+        const value = corrupt(sound, path, replacement);
+        const expected = answer(runtime as Validator, value);
+        expect(answer(generated, value), JSON.stringify(path)).toEqual(expected);
+        if (!expected.ok) faults++;
+      }
+    }
+    expect(faults).toBeGreaterThan(0);
   });
 });
