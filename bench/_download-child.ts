@@ -14,6 +14,6 @@ await downloadArtifact({
   dest,
   size: Number(size),
   sha256,
-  auth: { headers: async () => ({}), unauthorized: async () => false, dispatcher: undefined },
+  auth: { headers: async () => ({}), unauthorized: async () => false, transport: undefined },
 });
 process.stdout.write(`${JSON.stringify({ maxRssKiB: process.resourceUsage().maxRSS })}\n`);

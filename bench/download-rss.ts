@@ -46,7 +46,7 @@ async function main(): Promise<void> {
       'process.stdout.write(JSON.stringify({maxRssKiB: process.resourceUsage().maxRSS}))',
     ]);
     const [small = Number.NaN, large = Number.NaN] = ours;
-    // context: what loading the download module (undici included) costs before any byte moves
+    // context: what loading the download module (its HTTP client included) costs before any byte moves
     const moduleUrl = new URL('../src/agent/net/download.js', import.meta.url).href;
     const loaded = childRssMB([
       '--input-type=module',
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
       `await import(${JSON.stringify(moduleUrl)}); process.stdout.write(JSON.stringify({maxRssKiB: process.resourceUsage().maxRSS}))`,
     ]);
     console.log(
-      `context: bare node ${baseline.toFixed(1)} MB; node with the download module (undici's index) loaded ${loaded.toFixed(1)} MB`,
+      `context: bare node ${baseline.toFixed(1)} MB; node with the download module loaded ${loaded.toFixed(1)} MB`,
     );
     const line = (label: string, mb: number) =>
       console.log(

@@ -63,7 +63,7 @@ export async function createBundle(options: CreateBundleOptions): Promise<Bundle
       size: a.byteSize,
       sha256: a.sha256,
       auth: api.auth,
-      ...(api.dispatcher === undefined ? {} : { dispatcher: api.dispatcher }),
+      ...(api.transport === undefined ? {} : { transport: api.transport }),
     });
   }
   const manifest: BundleManifest = {

@@ -1,7 +1,7 @@
 /**
- * The Install API client (`install-api.md`): hawkBit DDI plus the SOUP resources, over undici. The one
+ * The Install API client (`install-api.md`): hawkBit DDI plus the SOUP resources, over Node's HTTP client (net/request.ts). The one
  * client of the agent; artifacts go through the resumable downloader (net/download.ts) with the same
- * auth and dispatcher.
+ * auth and transport.
  *
  * Every answer is untrusted input ("What the agent accepts from the backend"):
  *   - a JSON document (root poll, actions, signatures, error bodies) is read up to MAX_DOCUMENT_BYTES
@@ -16,7 +16,6 @@
  * once when the provider says that can help. Other failures are SOUP_E_HTTP with `detail.status`
  * (0 for a network fault); network faults, 5xx, 408 and 429 are retryable (429 carries `retryAfterMs`).
  */
-import type { Dispatcher } from 'undici';
 import { SoupError } from '../lib/errors.js';
 import type { SystemReport } from '../recipe/types.js';
 import {
@@ -36,10 +35,10 @@ import {
   type SystemUpdateAction,
 } from './install-api/documents.js';
 import type { AuthProvider } from './net/auth.js';
-import { requestStream, type StreamResponse } from './net/body-stream.js';
 import { parseRetryAfter } from './net/polling.js';
 import { redactText, redactUrl } from './net/redact.js';
-import { getGlobalDispatcher } from './net/undici.js';
+import { requestStream, type StreamResponse } from './net/request.js';
+import { defaultTransport, type Transport } from './net/transport.js';
 
 export type {
   CancelAction,
@@ -79,13 +78,13 @@ interface Answer {
 export class InstallApi {
   readonly base: string;
   readonly auth: AuthProvider;
-  readonly dispatcher: Dispatcher | undefined;
+  readonly transport: Transport | undefined;
 
   constructor(private readonly options: InstallApiOptions) {
     const url = options.url.replace(/\/+$/, '');
     this.base = `${url}/${encodeURIComponent(options.tenant)}/controller/v1/${encodeURIComponent(options.controllerId)}`;
     this.auth = options.auth;
-    this.dispatcher = options.auth.dispatcher;
+    this.transport = options.auth.transport;
   }
 
   /** A URL under the controller base. */
@@ -178,7 +177,7 @@ export class InstallApi {
     signal?.addEventListener('abort', onAbort, { once: true });
     let res: StreamResponse | undefined;
     try {
-      res = await requestStream(this.dispatcher ?? getGlobalDispatcher(), {
+      res = await requestStream(this.transport ?? defaultTransport(), {
         url: href,
         method,
         headers,
@@ -253,7 +252,7 @@ async function readCapped(res: StreamResponse, max: number, abort: () => void): 
       abort();
       return undefined;
     }
-    chunks.push(Buffer.from(chunk)); // the view is reused after this step
+    chunks.push(chunk);
   }
   return Buffer.concat(chunks);
 }

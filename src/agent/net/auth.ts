@@ -8,11 +8,11 @@
  * concurrent callers share one token request. TLS material (`cert`, `key`, `ca`) are file paths, read once.
  */
 import { readFileSync } from 'node:fs';
-import type { Dispatcher } from 'undici';
 import { type Clock, systemClock } from '../../lib/clock.js';
 import { SoupError } from '../../lib/errors.js';
 import { redactText, redactUrl } from './redact.js';
-import { Agent, request } from './undici.js';
+import { requestStream, type StreamResponse } from './request.js';
+import { createTransport, defaultTransport, type Transport } from './transport.js';
 
 /** Largest token endpoint answer read (a JSON document: `install-api.md`'s 1 MiB). */
 const MAX_TOKEN_ANSWER = 1024 * 1024;
@@ -43,8 +43,8 @@ export interface AuthProvider {
   headers(): Promise<Record<string, string>>;
   /** Called after a 401: drops a cached token; true when a retry with fresh credentials makes sense. */
   unauthorized(): Promise<boolean>;
-  /** undici dispatcher carrying the TLS client certificate / CA, when configured. */
-  readonly dispatcher: Dispatcher | undefined;
+  /** Connections carrying the TLS client certificate / CA, when configured (else the default transport). */
+  readonly transport: Transport | undefined;
 }
 
 export interface AuthOptions {
@@ -55,7 +55,7 @@ export interface AuthOptions {
   timeoutMs?: number;
 }
 
-function readTls(files: TlsFiles): Dispatcher | undefined {
+function readTls(files: TlsFiles): Transport | undefined {
   if (files.cert === undefined && files.key === undefined && files.ca === undefined) return undefined;
   if ((files.cert === undefined) !== (files.key === undefined)) {
     throw new SoupError(
@@ -78,27 +78,25 @@ function readTls(files: TlsFiles): Dispatcher | undefined {
   const cert = read('cert');
   const key = read('key');
   const ca = read('ca');
-  return new Agent({
-    connect: { ...(cert ? { cert } : {}), ...(key ? { key } : {}), ...(ca ? { ca } : {}) },
-  });
+  return createTransport({ ...(cert ? { cert } : {}), ...(key ? { key } : {}), ...(ca ? { ca } : {}) });
 }
 
-function staticAuth(header: string | undefined, dispatcher: Dispatcher | undefined): AuthProvider {
+function staticAuth(header: string | undefined, transport: Transport | undefined): AuthProvider {
   const headers: Record<string, string> = header === undefined ? {} : { authorization: header };
   return {
     headers: async () => ({ ...headers }),
     // A fixed token or certificate does not get better by asking again.
     unauthorized: async () => false,
-    dispatcher,
+    transport,
   };
 }
 
 export function createAuth(config: ServerAuthConfig, options: AuthOptions = {}): AuthProvider {
-  const dispatcher = readTls(config);
-  if ('targetToken' in config) return staticAuth(`TargetToken ${config.targetToken}`, dispatcher);
-  if ('gatewayToken' in config) return staticAuth(`GatewayToken ${config.gatewayToken}`, dispatcher);
-  if ('oauth2' in config) return new OAuth2Auth(config.oauth2, dispatcher, options);
-  return staticAuth(undefined, dispatcher);
+  const transport = readTls(config);
+  if ('targetToken' in config) return staticAuth(`TargetToken ${config.targetToken}`, transport);
+  if ('gatewayToken' in config) return staticAuth(`GatewayToken ${config.gatewayToken}`, transport);
+  if ('oauth2' in config) return new OAuth2Auth(config.oauth2, transport, options);
+  return staticAuth(undefined, transport);
 }
 
 interface CachedToken {
@@ -114,7 +112,7 @@ class OAuth2Auth implements AuthProvider {
 
   constructor(
     private readonly config: OAuth2Config,
-    readonly dispatcher: Dispatcher | undefined,
+    readonly transport: Transport | undefined,
     private readonly options: AuthOptions,
   ) {
     this.clock = options.clock ?? systemClock;
@@ -175,23 +173,27 @@ class OAuth2Auth implements AuthProvider {
     const where = redactUrl(tokenUrl);
     const started = this.clock.now();
     const timeoutMs = this.options.timeoutMs ?? 30_000;
-    let res: Dispatcher.ResponseData;
+    const unreachable = (err: unknown) =>
+      new SoupError('SOUP_E_AUTH', `oauth2: token endpoint ${where} unreachable: ${errorText(err)}`, {
+        retryable: true,
+        cause: err,
+      });
+    let res: StreamResponse;
     try {
-      res = await request(tokenUrl, {
+      res = await requestStream(this.transport ?? defaultTransport(), {
+        url: tokenUrl,
         method: 'POST',
         headers,
         body: form.toString(),
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
-        ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
       });
     } catch (err) {
-      throw new SoupError('SOUP_E_AUTH', `oauth2: token endpoint ${where} unreachable: ${errorText(err)}`, {
-        retryable: true,
-        cause: err,
-      });
+      throw unreachable(err);
     }
-    const text = await readToken(res.body, where);
+    const text = await readToken(res.body, where).catch((err: unknown) => {
+      throw err instanceof SoupError ? err : unreachable(err);
+    });
     if (res.statusCode !== 200) {
       throw new SoupError('SOUP_E_AUTH', `oauth2: token endpoint ${where} answered ${res.statusCode}`, {
         retryable: res.statusCode >= 500 || res.statusCode === 429,
@@ -231,13 +233,13 @@ function errorText(err: unknown): string {
 }
 
 /** The token endpoint's answer, at most MAX_TOKEN_ANSWER bytes (a longer one is cut off, the connection dropped). */
-async function readToken(body: Dispatcher.ResponseData['body'], where: string): Promise<string> {
+async function readToken(body: AsyncIterable<Buffer>, where: string): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
-    size += (chunk as Buffer).length;
+    size += chunk.length;
     if (size > MAX_TOKEN_ANSWER) {
-      body.destroy();
+      // leaving the loop drops the connection
       throw new SoupError(
         'SOUP_E_AUTH',
         `oauth2: token endpoint ${where} answered more than ${MAX_TOKEN_ANSWER} bytes`,
@@ -246,7 +248,7 @@ async function readToken(body: Dispatcher.ResponseData['body'], where: string): 
         },
       );
     }
-    chunks.push(chunk as Buffer);
+    chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
 }

@@ -13,7 +13,7 @@
  *      200 → (re)start at 0 · 206 → Content-Range must start at the offset and total the declared size
  *      416 → part discarded, start again at 0 · 401 → auth.unauthorized(), one retry · 404/410 → fail
  *      408/429/5xx → retry after max(back-off, Retry-After)
- *   4. stream the body (`body-stream.ts`) into the part file (`write-body.ts`): bytes fill the hasher's
+ *   4. stream the body (`request.ts`) into the part file (`write-body.ts`): bytes fill the hasher's
  *      1 MiB buffer (`hasher.ts`), which is written at its offset (awaited: backpressure) and hashed while
  *      the write runs; a background data sync every 32 MiB; more bytes than declared abort the attempt
  *   5. complete → fsync, compare SHA-256, rename to dest, fsync the folder; mismatch → part discarded
@@ -24,17 +24,16 @@
  */
 import { mkdir, statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Dispatcher } from 'undici';
 import { type Clock, systemClock } from '../../lib/clock.js';
 import { SoupError } from '../../lib/errors.js';
 import type { AuthProvider } from './auth.js';
-import { requestStream, type StreamResponse } from './body-stream.js';
 import { Fault, faultText, Integrity, Unauthorized } from './download-faults.js';
 import { streamHasher } from './hasher.js';
 import { PartFile, type PartState, validatorOf } from './part-file.js';
 import { Backoff, type BackoffOptions, parseRetryAfter } from './polling.js';
 import { redactUrl } from './redact.js';
-import { getGlobalDispatcher, redirectInterceptor } from './undici.js';
+import { requestStream, type StreamResponse } from './request.js';
+import { defaultTransport, type Transport } from './transport.js';
 import { writeBody } from './write-body.js';
 
 export { redactUrl };
@@ -46,7 +45,8 @@ export interface DownloadRequest {
   size: number;
   sha256: string;
   auth: AuthProvider;
-  dispatcher?: Dispatcher;
+  /** Connections to use (default: the auth provider's, else the shared default). */
+  transport?: Transport;
   signal?: AbortSignal;
   /** Attempts without progress on retryable faults before giving up (default 5). */
   maxAttempts?: number;
@@ -68,6 +68,8 @@ export interface DownloadResult {
 
 /** Whatever the progress, no download makes more requests than this. */
 const HARD_ATTEMPT_CAP = 1000;
+/** Redirects followed to an artifact (a CDN); one to another origin carries no credentials. */
+const MAX_REDIRECTIONS = 5;
 const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1000, capMs: 30_000, jitter: 0.2 };
 
 /** Resolves once `dest` holds exactly the declared bytes; throws SoupError SOUP_E_DOWNLOAD / SOUP_E_HASH. */
@@ -80,7 +82,7 @@ class Download {
   private readonly where: string;
   private readonly clock: Clock;
   private readonly idleMs: number;
-  private readonly dispatcher: Dispatcher;
+  private readonly transport: Transport;
   /** Set once the part file was discarded: nothing of an earlier partial file is in the result. */
   private restarted = false;
 
@@ -89,8 +91,7 @@ class Download {
     this.where = redactUrl(req.url);
     this.clock = req.clock ?? systemClock;
     this.idleMs = req.idleTimeoutMs ?? 30_000;
-    const base = req.dispatcher ?? req.auth.dispatcher ?? getGlobalDispatcher();
-    this.dispatcher = base.compose(redirectInterceptor({ maxRedirections: 5 }));
+    this.transport = req.transport ?? req.auth.transport ?? defaultTransport();
     if (!Number.isSafeInteger(req.size) || req.size < 0) {
       throw this.error('SOUP_E_DOWNLOAD', `declared size ${req.size} is not a byte count`, 0);
     }
@@ -239,8 +240,9 @@ class Download {
     }
     let res: StreamResponse;
     try {
-      res = await requestStream(this.dispatcher, {
+      res = await requestStream(this.transport, {
         url: req.url,
+        maxRedirections: MAX_REDIRECTIONS,
         headers,
         headersTimeout: this.idleMs,
         bodyTimeout: this.idleMs,

@@ -60,7 +60,7 @@ export async function downloadAll(env: StepEnv, refs: ArtifactRef[]): Promise<vo
       // no byte for one request timeout (default 30 s, the downloader's own default): resume
       idleTimeoutMs: env.config.server.requestTimeoutMs,
       auth: env.api.auth,
-      ...(env.api.dispatcher === undefined ? {} : { dispatcher: env.api.dispatcher }),
+      ...(env.api.transport === undefined ? {} : { transport: env.api.transport }),
       signal: env.signal,
     });
   }

@@ -7,7 +7,7 @@ describe('createAuth: static credentials', () => {
     const target = createAuth({ targetToken: 'abc' });
     expect(await target.headers()).toEqual({ authorization: 'TargetToken abc' });
     expect(await target.unauthorized()).toBe(false);
-    expect(target.dispatcher).toBeUndefined();
+    expect(target.transport).toBeUndefined();
     const gateway = createAuth({ gatewayToken: 'xyz' });
     expect(await gateway.headers()).toEqual({ authorization: 'GatewayToken xyz' });
     expect(await gateway.unauthorized()).toBe(false);

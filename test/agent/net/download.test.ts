@@ -133,7 +133,7 @@ describe('downloadArtifact', () => {
         token = 'new';
         return true;
       },
-      dispatcher: undefined,
+      transport: undefined,
     };
     const dest = join(dir, 'a.bin');
     await downloadArtifact({ url: server.url(), dest, size: 10_000, sha256: a.sha256, auth });

@@ -22,7 +22,7 @@ export async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<v
 export const noAuth: AuthProvider = {
   headers: async () => ({}),
   unauthorized: async () => false,
-  dispatcher: undefined,
+  transport: undefined,
 };
 
 /** Back-off for tests: waits of a millisecond or two. */

@@ -8,10 +8,10 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
-import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuth } from '../../../src/agent/net/auth.js';
 import { downloadArtifact } from '../../../src/agent/net/download.js';
+import { requestStream } from '../../../src/agent/net/request.js';
 import { makeTestPki } from '../../helpers/test-pki.js';
 import { artifact, caught, sha256, tempDir } from './helpers.js';
 
@@ -63,10 +63,15 @@ describe('TLS client certificate', () => {
       key: join(dir, 'client.key'),
       ca: join(dir, 'ca.crt'),
     });
-    expect(auth.dispatcher).toBeDefined();
+    expect(auth.transport).toBeDefined();
     expect(await auth.headers()).toEqual({});
-    const res = await request(url, { dispatcher: auth.dispatcher! });
-    await res.body.dump();
+    const res = await requestStream(auth.transport!, {
+      url,
+      headers: {},
+      headersTimeout: 10_000,
+      bodyTimeout: 10_000,
+    });
+    await res.dump();
     expect(res.statusCode).toBe(200);
     expect(res.headers['x-client-cn']).toBe('gw-0001');
   });
@@ -93,10 +98,12 @@ describe('TLS client certificate', () => {
   it('without a client certificate the server refuses the handshake', async () => {
     const auth = createAuth({ targetToken: 't1', ca: join(dir, 'ca.crt') });
     const err = await caught(
-      request(url, { dispatcher: auth.dispatcher! }).then(async (res) => {
-        await res.body.dump();
-        return res.statusCode;
-      }),
+      requestStream(auth.transport!, { url, headers: {}, headersTimeout: 10_000, bodyTimeout: 10_000 }).then(
+        async (res) => {
+          await res.dump();
+          return res.statusCode;
+        },
+      ),
     );
     expect(err).toBeInstanceOf(Error);
     const dest = join(dir, 'b.bin');

@@ -1,0 +1,235 @@
+/**
+ * One HTTP exchange with a streamed response body, on a transport's pooled connections (`transport.ts`).
+ *
+ *   - `headersTimeout`: no response head this long after the request was sent → `HttpTimeout`;
+ *   - `bodyTimeout`: no body byte this long while the consumer waits for one → `HttpTimeout` (time the
+ *     consumer spends on a chunk does not count: a paused body is not a stalled server);
+ *   - `signal` aborts the exchange at any point, with the signal's reason;
+ *   - `maxRedirections` (default 0): 301/302/303/307/308 with a `Location` are followed that many times;
+ *     a redirect to another origin drops `authorization` and `cookie`, so credentials never travel to a
+ *     host they were not meant for; 303 turns into a GET without a body;
+ *   - the body is read with backpressure: the socket is not read while the consumer is behind, whatever
+ *     the response's framing (Node's parser handles a body delimited by the connection's close);
+ *   - a body cut short (the connection closed before `Content-Length` or the last chunk) ends in an error.
+ * Received bytes pace young-generation collections (`scavenge.ts`): each body chunk is a fresh buffer.
+ * Header sizes are bounded by Node's parser (16 KiB).
+ */
+import { type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, request } from 'node:http';
+import { request as requestTls } from 'node:https';
+import { noteReceived } from './scavenge.js';
+import type { Transport } from './transport.js';
+
+/** Body bytes read ahead of the consumer before the socket stops being read; reading resumes below LOW_WATER. */
+const READ_AHEAD = 1024 * 1024;
+const LOW_WATER = 256 * 1024;
+/** A small body is read and dropped (the connection kept for the next request); a larger one is cut off. */
+const MAX_DRAIN = 1024 * 1024;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+export interface StreamRequest {
+  url: string;
+  /** Default GET. */
+  method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
+  body?: string | Buffer;
+  headers: Record<string, string>;
+  signal?: AbortSignal;
+  headersTimeout: number;
+  bodyTimeout: number;
+  /** Redirects followed (default 0: a 3xx is the answer). */
+  maxRedirections?: number;
+}
+
+export interface StreamResponse {
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+  /** The URL that answered (after redirects). */
+  url: string;
+  /** The body, chunk by chunk; iterate once. Leaving the loop early drops the connection. */
+  body: AsyncIterable<Buffer>;
+  /** Reads and drops a small body (keeps the connection), drops the connection for a large one. */
+  dump(): Promise<void>;
+}
+
+/** The server did not answer, or stopped sending, within the request's time bound. Retryable. */
+export class HttpTimeout extends Error {
+  readonly code = 'ETIMEDOUT';
+}
+
+export async function requestStream(transport: Transport, req: StreamRequest): Promise<StreamResponse> {
+  let url = new URL(req.url);
+  let method = req.method ?? 'GET';
+  let body = req.body;
+  const headers = { ...req.headers };
+  for (let left = req.maxRedirections ?? 0; ; left--) {
+    const res = await exchange(transport, url, method, headers, body, req);
+    const location = res.headers.location;
+    if (left <= 0 || !REDIRECTS.has(res.statusCode) || location === undefined) return res;
+    await res.dump();
+    const next = new URL(location, url);
+    if (next.protocol !== 'http:' && next.protocol !== 'https:') return res;
+    if (next.origin !== url.origin) {
+      delete headers.authorization;
+      delete headers.cookie;
+    }
+    if (res.statusCode === 303 && method !== 'HEAD') {
+      method = 'GET';
+      body = undefined;
+      delete headers['content-type'];
+    }
+    url = next;
+  }
+}
+
+function exchange(
+  transport: Transport,
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  body: string | Buffer | undefined,
+  req: StreamRequest,
+): Promise<StreamResponse> {
+  const { signal } = req;
+  return new Promise<StreamResponse>((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(abortReason(signal));
+      return;
+    }
+    const tls = url.protocol === 'https:';
+    if (!tls && url.protocol !== 'http:') {
+      reject(new TypeError(`unsupported protocol ${url.protocol}`));
+      return;
+    }
+    const outgoing: Record<string, string> = { ...headers };
+    if (body !== undefined) outgoing['content-length'] = String(Buffer.byteLength(body));
+    const options = {
+      method,
+      headers: outgoing,
+      agent: tls ? transport.https : transport.http,
+    };
+    const client: ClientRequest = tls ? requestTls(url, options) : request(url, options);
+    let settled = false;
+    let response: IncomingMessage | undefined;
+    // the body's reader sees this error (not the socket's "aborted" that follows)
+    const fail = (err: Error) => {
+      if (response !== undefined && !response.destroyed) response.destroy(err);
+      if (!client.destroyed) client.destroy(err);
+    };
+    const onAbort = () => fail(abortReason(signal));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const done = () => signal?.removeEventListener('abort', onAbort);
+    const headTimer = setTimeout(
+      () => fail(new HttpTimeout(`no response head within ${req.headersTimeout} ms`)),
+      req.headersTimeout,
+    );
+    client.once('error', (err) => {
+      clearTimeout(headTimer);
+      done();
+      if (!settled) {
+        settled = true;
+        reject(err);
+      }
+    });
+    client.once('response', (res: IncomingMessage) => {
+      clearTimeout(headTimer);
+      settled = true;
+      response = res;
+      // an error after this point reaches the consumer through the body
+      client.on('error', () => undefined);
+      res.once('close', done);
+      const iterable = bodyOf(res, req.bodyTimeout, fail);
+      resolve({
+        statusCode: res.statusCode ?? 0,
+        headers: res.headers,
+        url: url.href,
+        body: iterable,
+        dump: async () => {
+          let drained = 0;
+          try {
+            for await (const chunk of iterable) {
+              drained += chunk.length;
+              if (drained > MAX_DRAIN) break;
+            }
+          } catch {
+            // the connection is gone either way
+          }
+        },
+      });
+    });
+    client.end(body);
+  });
+}
+
+/**
+ * The body, read ahead of the consumer up to READ_AHEAD bytes (then the socket stops being read until the
+ * consumer is below LOW_WATER). Bytes read ahead are delivered before an error that follows them: when a
+ * connection is reset, what arrived before the reset reaches the part file. The idle timer runs only while
+ * the consumer waits for a chunk.
+ */
+async function* bodyOf(
+  res: IncomingMessage,
+  idleMs: number,
+  fail: (err: Error) => void,
+): AsyncGenerator<Buffer> {
+  const queue: Buffer[] = [];
+  let queued = 0;
+  let ended = false;
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  res.on('data', (chunk: Buffer) => {
+    queue.push(chunk);
+    queued += chunk.length;
+    noteReceived(chunk.length);
+    if (queued >= READ_AHEAD) res.pause();
+    notify();
+  });
+  res.once('end', () => {
+    ended = true;
+    notify();
+  });
+  res.once('error', (err) => {
+    failure ??= err;
+    notify();
+  });
+  res.once('close', () => {
+    if (!res.complete) failure ??= new Error('the connection closed before the body was complete');
+    notify();
+  });
+  let finished = false;
+  try {
+    for (;;) {
+      const chunk = queue.shift();
+      if (chunk !== undefined) {
+        queued -= chunk.length;
+        if (res.isPaused() && queued <= LOW_WATER) res.resume();
+        yield chunk;
+        continue;
+      }
+      if (failure !== undefined) throw failure;
+      if (ended) {
+        finished = true;
+        return;
+      }
+      const timer = setTimeout(() => fail(new HttpTimeout(`no body byte within ${idleMs} ms`)), idleMs);
+      await new Promise<void>((r) => {
+        wake = r;
+      });
+      clearTimeout(timer);
+    }
+  } finally {
+    // left early: the rest of the body is not wanted, nor is the connection it would arrive on
+    if (!finished) fail(new Error('body not consumed'));
+  }
+}
+
+function abortReason(signal: AbortSignal | undefined): Error {
+  const reason: unknown = signal?.reason;
+  if (reason instanceof Error) return reason;
+  const err = new Error('aborted');
+  err.name = 'AbortError';
+  return err;
+}
