@@ -1,9 +1,9 @@
 /**
  * JSON Schema validation, the one way the project builds it: every validator comes from an Ajv made by
- * `createAjv`: at build time those the agent runs (its configuration, the recipe file, the Install API
- * documents, offline bundle indexes, MQTT messages; scripts/gen-validators.mjs → src/generated/), at run
- * time the simulator configuration's and server-lite's request bodies'. Every message names the failing value
- * by its key path (`keyPath`, src/lib/key-path.ts), never by a raw JSON pointer.
+ * `createAjv`. Those the agent runs (its configuration, the recipe file, the Install API documents,
+ * offline bundle indexes, MQTT messages) at build time: scripts/gen-validators.mjs → src/generated/.
+ * The simulator configuration's and server-lite's request bodies' at run time. Every message names the
+ * failing value by its key path (`keyPath`, src/lib/key-path.ts), never by a raw JSON pointer.
  */
 import { Ajv, type Options } from 'ajv';
 import * as ajvFormats from 'ajv-formats';
