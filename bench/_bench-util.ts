@@ -68,5 +68,5 @@ export function agentNodeOptions(): string {
   const override = process.env.SOUP_BENCH_NODE_OPTIONS;
   if (override !== undefined) return override;
   const unit = readFileSync(new URL('../../systemd/soup-agent.service', import.meta.url), 'utf8');
-  return /^Environment=NODE_OPTIONS=(.*)$/m.exec(unit)?.[1]?.trim() ?? '';
+  return /^Environment="?NODE_OPTIONS=([^"\n]*)"?$/m.exec(unit)?.[1]?.trim() ?? '';
 }

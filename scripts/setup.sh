@@ -3,7 +3,8 @@
 # Node.js 24 (scripts/node-env.sh), Debian packages (socat for pseudo-terminals, mosquitto for the MQTT local API, udev for serial port
 # listing, shellcheck and systemd for unit checks, curl for benchmarks, openssl for TLS test certificates
 # and signed .swu files, swupdate for the stock hawkBit client test in test/stock-client, chromium for
-# the console's browser tests, driven by playwright-core), npm packages,
+# the console's browser tests, driven by playwright-core, python3 to start a process with write-or-execute
+# memory enforced by the kernel), npm packages,
 # and the build.
 # Idempotent: a second run only rebuilds.
 set -euo pipefail
@@ -23,6 +24,7 @@ command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v swupdate >/dev/null 2>&1 || need+=(swupdate)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need[*]}"
   sudo_cmd=()

@@ -1,5 +1,5 @@
 /**
- * The Install API client (`install-api.md`): hawkBit DDI plus the SOUP resources, over Node's HTTP client (net/request.ts). The one
+ * The Install API client (`install-api.md`): hawkBit DDI plus the SOUP resources, over Node's HTTP client (lib/http/request.ts). The one
  * client of the agent; artifacts go through the resumable downloader (net/download.ts) with the same
  * auth and transport.
  *
@@ -17,6 +17,8 @@
  * (0 for a network fault); network faults, 5xx, 408 and 429 are retryable (429 carries `retryAfterMs`).
  */
 import { SoupError } from '../lib/errors.js';
+import { requestStream, type StreamResponse } from '../lib/http/request.js';
+import { defaultTransport, type Transport } from '../lib/http/transport.js';
 import type { SystemReport } from '../recipe/types.js';
 import {
   CANCEL_ACTION,
@@ -37,8 +39,6 @@ import {
 import type { AuthProvider } from './net/auth.js';
 import { parseRetryAfter } from './net/polling.js';
 import { redactText, redactUrl } from './net/redact.js';
-import { requestStream, type StreamResponse } from './net/request.js';
-import { defaultTransport, type Transport } from './net/transport.js';
 
 export type {
   CancelAction,

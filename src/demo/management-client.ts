@@ -4,8 +4,23 @@
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { request } from 'undici';
 import { SoupError } from '../lib/errors.js';
+import { requestStream, type StreamRequest } from '../lib/http/request.js';
+import { defaultTransport } from '../lib/http/transport.js';
+
+/** Time bounds of one call (an upload of a large image included). */
+const TIMEOUT_MS = 120_000;
+
+async function fetchBytes(req: Omit<StreamRequest, 'headersTimeout' | 'bodyTimeout'>) {
+  const res = await requestStream(defaultTransport(), {
+    ...req,
+    headersTimeout: TIMEOUT_MS,
+    bodyTimeout: TIMEOUT_MS,
+  });
+  const chunks: Buffer[] = [];
+  for await (const chunk of res.body) chunks.push(chunk);
+  return { statusCode: res.statusCode, body: Buffer.concat(chunks) };
+}
 
 export interface ApiError {
   errorCode?: string;
@@ -38,7 +53,8 @@ export class ManagementClient {
   /** Uploads a file as the raw body (`?filename=`), streamed from disk. */
   async upload<T>(path: string, file: string, filename: string): Promise<T> {
     const { size } = await stat(file);
-    const res = await request(`${this.baseUrl}/rest/v1/${path}?filename=${encodeURIComponent(filename)}`, {
+    const res = await fetchBytes({
+      url: `${this.baseUrl}/rest/v1/${path}?filename=${encodeURIComponent(filename)}`,
       method: 'POST',
       headers: {
         authorization: this.auth,
@@ -47,28 +63,31 @@ export class ManagementClient {
       },
       body: createReadStream(file),
     });
-    return this.parse<T>('POST', path, res.statusCode, await res.body.text());
+    return this.parse<T>('POST', path, res.statusCode, res.body.toString('utf8'));
   }
 
   /** The raw bytes of a GET (the recipe file must be signed exactly as served). */
   async bytes(path: string): Promise<Buffer> {
-    const res = await request(`${this.baseUrl}/rest/v1/${path}`, { headers: { authorization: this.auth } });
-    const buf = Buffer.from(await res.body.arrayBuffer());
-    if (res.statusCode !== 200) this.parse('GET', path, res.statusCode, buf.toString('utf8'));
-    return buf;
+    const res = await fetchBytes({
+      url: `${this.baseUrl}/rest/v1/${path}`,
+      headers: { authorization: this.auth },
+    });
+    if (res.statusCode !== 200) this.parse('GET', path, res.statusCode, res.body.toString('utf8'));
+    return res.body;
   }
 
   private async call<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<T> {
-    const res = await request(`${this.baseUrl}/rest/v1/${path}`, {
+    const res = await fetchBytes({
+      url: `${this.baseUrl}/rest/v1/${path}`,
       method,
       headers: {
         authorization: this.auth,
         accept: 'application/json',
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
-    return this.parse<T>(method, path, res.statusCode, await res.body.text());
+    return this.parse<T>(method, path, res.statusCode, res.body.toString('utf8'));
   }
 
   private parse<T>(method: string, path: string, status: number, text: string): T {

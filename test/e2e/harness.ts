@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManagementClient } from '../../src/demo/management-client.js';
+import { unitNodeOptions } from '../helpers/unit-node-options.js';
 import { CLI, type Proc, startProc } from './processes.js';
 
 export const CID = 'gw-e2e-0001';
@@ -170,6 +171,7 @@ export class E2e {
   startAgent(config: string): Proc {
     const agent = startProc('agent', ['run', '-c', config], join(this.logs, 'agent.log'), {
       SOUP_LOG_LEVEL: 'debug',
+      NODE_OPTIONS: unitNodeOptions(),
     });
     this.processes.push(agent);
     this.agent = agent;

@@ -10,9 +10,9 @@
 import { readFileSync } from 'node:fs';
 import { type Clock, systemClock } from '../../lib/clock.js';
 import { SoupError } from '../../lib/errors.js';
+import { requestStream, type StreamResponse } from '../../lib/http/request.js';
+import { createTransport, defaultTransport, type Transport } from '../../lib/http/transport.js';
 import { redactText, redactUrl } from './redact.js';
-import { requestStream, type StreamResponse } from './request.js';
-import { createTransport, defaultTransport, type Transport } from './transport.js';
 
 /** Largest token endpoint answer read (a JSON document: `install-api.md`'s 1 MiB). */
 const MAX_TOKEN_ANSWER = 1024 * 1024;

@@ -13,7 +13,7 @@
  *      200 → (re)start at 0 · 206 → Content-Range must start at the offset and total the declared size
  *      416 → part discarded, start again at 0 · 401 → auth.unauthorized(), one retry · 404/410 → fail
  *      408/429/5xx → retry after max(back-off, Retry-After)
- *   4. stream the body (`request.ts`) into the part file (`write-body.ts`): bytes fill the hasher's
+ *   4. stream the body (`lib/http/request.ts`) into the part file (`write-body.ts`): bytes fill the hasher's
  *      1 MiB buffer (`hasher.ts`), which is written at its offset (awaited: backpressure) and hashed while
  *      the write runs; a background data sync every 32 MiB; more bytes than declared abort the attempt
  *   5. complete → fsync, compare SHA-256, rename to dest, fsync the folder; mismatch → part discarded
@@ -26,14 +26,14 @@ import { mkdir, statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type Clock, systemClock } from '../../lib/clock.js';
 import { SoupError } from '../../lib/errors.js';
+import { requestStream, type StreamResponse } from '../../lib/http/request.js';
+import { defaultTransport, type Transport } from '../../lib/http/transport.js';
 import type { AuthProvider } from './auth.js';
 import { Fault, faultText, Integrity, Unauthorized } from './download-faults.js';
 import { streamHasher } from './hasher.js';
 import { PartFile, type PartState, validatorOf } from './part-file.js';
 import { Backoff, type BackoffOptions, parseRetryAfter } from './polling.js';
 import { redactUrl } from './redact.js';
-import { requestStream, type StreamResponse } from './request.js';
-import { defaultTransport, type Transport } from './transport.js';
 import { writeBody } from './write-body.js';
 
 export { redactUrl };

@@ -11,7 +11,7 @@ import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuth } from '../../../src/agent/net/auth.js';
 import { downloadArtifact } from '../../../src/agent/net/download.js';
-import { requestStream } from '../../../src/agent/net/request.js';
+import { requestStream } from '../../../src/lib/http/request.js';
 import { makeTestPki } from '../../helpers/test-pki.js';
 import { artifact, caught, sha256, tempDir } from './helpers.js';
 

@@ -8,8 +8,8 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HttpTimeout, requestStream } from '../../../src/agent/net/request.js';
-import { closeTransport, createTransport, type Transport } from '../../../src/agent/net/transport.js';
+import { HttpTimeout, requestStream } from '../../../src/lib/http/request.js';
+import { closeTransport, createTransport, type Transport } from '../../../src/lib/http/transport.js';
 
 const servers: Server[] = [];
 const transports: Transport[] = [];

@@ -8,7 +8,7 @@
  * parser is native, needs no WebAssembly, and its response streams pause the socket under backpressure
  * whatever the response's framing.
  *
- * A transport carries the TLS client certificate and CA of `server.auth` (`auth.ts`); without them, the
+ * A transport carries the TLS client certificate and CA of `server.auth` (`agent/net/auth.ts`); without them, the
  * shared default transport is used. Sockets kept alive follow the server's `Keep-Alive: timeout` hint.
  */
 import { Agent as HttpAgent } from 'node:http';

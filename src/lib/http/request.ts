@@ -7,7 +7,8 @@
  *   - `signal` aborts the exchange at any point, with the signal's reason;
  *   - `maxRedirections` (default 0): 301/302/303/307/308 with a `Location` are followed that many times;
  *     a redirect to another origin drops `authorization` and `cookie`, so credentials never travel to a
- *     host they were not meant for; 303 turns into a GET without a body;
+ *     host they were not meant for; 303 turns into a GET without a body; a request whose body is a stream
+ *     is not sent again (its 3xx is the answer);
  *   - the body is read with backpressure: the socket is not read while the consumer is behind, whatever
  *     the response's framing (Node's parser handles a body delimited by the connection's close);
  *   - a body cut short (the connection closed before `Content-Length` or the last chunk) ends in an error.
@@ -16,6 +17,7 @@
  */
 import { type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, request } from 'node:http';
 import { request as requestTls } from 'node:https';
+import type { Readable } from 'node:stream';
 import { noteReceived } from './scavenge.js';
 import type { Transport } from './transport.js';
 
@@ -30,7 +32,8 @@ export interface StreamRequest {
   url: string;
   /** Default GET. */
   method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
-  body?: string | Buffer;
+  /** A stream is sent as it is read; its caller sets `content-length` (else the body is chunked). */
+  body?: string | Buffer | Readable;
   headers: Record<string, string>;
   signal?: AbortSignal;
   headersTimeout: number;
@@ -64,6 +67,8 @@ export async function requestStream(transport: Transport, req: StreamRequest): P
     const res = await exchange(transport, url, method, headers, body, req);
     const location = res.headers.location;
     if (left <= 0 || !REDIRECTS.has(res.statusCode) || location === undefined) return res;
+    // a stream was sent as it was read: there is nothing left to send again
+    if (body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body)) return res;
     await res.dump();
     const next = new URL(location, url);
     if (next.protocol !== 'http:' && next.protocol !== 'https:') return res;
@@ -85,7 +90,7 @@ function exchange(
   url: URL,
   method: string,
   headers: Record<string, string>,
-  body: string | Buffer | undefined,
+  body: StreamRequest['body'],
   req: StreamRequest,
 ): Promise<StreamResponse> {
   const { signal } = req;
@@ -100,7 +105,9 @@ function exchange(
       return;
     }
     const outgoing: Record<string, string> = { ...headers };
-    if (body !== undefined) outgoing['content-length'] = String(Buffer.byteLength(body));
+    if (typeof body === 'string' || Buffer.isBuffer(body)) {
+      outgoing['content-length'] = String(Buffer.byteLength(body));
+    }
     const options = {
       method,
       headers: outgoing,
@@ -155,7 +162,11 @@ function exchange(
         },
       });
     });
-    client.end(body);
+    if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) client.end(body);
+    else {
+      body.once('error', fail);
+      body.pipe(client);
+    }
   });
 }
 

@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
-const moduleUrl = new URL('../../../dist/src/agent/net/scavenge.js', import.meta.url).href;
+const moduleUrl = new URL('../../../dist/src/lib/http/scavenge.js', import.meta.url).href;
 
 const script = `
 import { setTimeout as sleep } from 'node:timers/promises';

@@ -2,7 +2,7 @@
  * Young-generation collections paced by received bytes, so a fast download does not leave dead socket
  * buffers resident.
  *
- * Each body chunk Node's HTTP parser hands out is a fresh buffer (`request.ts`), garbage as soon as the
+ * Each body chunk Node's HTTP parser hands out is a fresh buffer (`lib/http/request.ts`), garbage as soon as the
  * downloader has copied it into the hasher's buffer. But V8 frees an ArrayBuffer's
  * memory only when a collection finds it dead, and the small JS objects of a download fill the young
  * generation slowly: over loopback, 25–35 MB of dead buffers piled up between collections, a quarter of the
