@@ -8,11 +8,12 @@
 /** Each folder of src/ and the folders it may import from (besides itself). */
 const LAYERS = {
   lib: [],
+  generated: ['lib'],
   protocols: ['lib'],
-  recipe: ['lib'],
+  recipe: ['generated', 'lib'],
   inventory: ['protocols', 'recipe', 'lib'],
   handlers: ['inventory', 'protocols', 'recipe', 'lib'],
-  agent: ['handlers', 'inventory', 'protocols', 'recipe', 'lib'],
+  agent: ['handlers', 'inventory', 'protocols', 'recipe', 'generated', 'lib'],
   'server-lite': ['recipe', 'lib'],
   simulate: ['protocols', 'lib'],
   demo: ['simulate', 'inventory', 'protocols', 'recipe', 'lib'],

@@ -1,14 +1,15 @@
 /**
  * The agent configuration (`agent.md`, "Configuration"), in one place: defaults → file → environment →
- * flags, validated once against `schemas/agent-config.schema.json` (units and ranges live there).
+ * flags, validated once against `schemas/agent-config.schema.json` (units and ranges live there) by
+ * the validator generated from it at build time (src/generated/agent-config.js).
  * Every error is a SoupError SOUP_E_CONFIG whose one-line message names the key path.
  */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type { Ajv, ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
+import * as generated from '../generated/agent-config.js';
 import type { ModulesConfig } from '../inventory/module-config.js';
 import { SoupError } from '../lib/errors.js';
-import { createAjv, keyPath } from '../lib/json-schema.js';
+import { keyPath } from '../lib/key-path.js';
 import type { ServerAuthConfig } from './net/auth.js';
 
 export type ConsentPolicy = 'always' | 'whenAsked' | 'never';
@@ -64,30 +65,10 @@ export interface ConfigFlags {
 
 type Json = Record<string, unknown>;
 
-const require = createRequire(import.meta.url);
-
-function loadSchema(): object {
-  for (const candidate of [
-    '../../schemas/agent-config.schema.json',
-    '../../../schemas/agent-config.schema.json',
-  ]) {
-    try {
-      return require(candidate) as object;
-    } catch {
-      // the other layout (src/ under vitest, dist/src/ when built)
-    }
-  }
-  throw new SoupError(
-    'SOUP_E_CONFIG',
-    'config: schemas/agent-config.schema.json is missing from the installation',
-  );
-}
-
-let validator: ReturnType<Ajv['compile']> | undefined;
-
+/** Checks (and completes with the schema's defaults) the merged configuration. */
 function validate(value: unknown): ErrorObject[] {
-  validator ??= createAjv({ allErrors: true, useDefaults: true }).compile(loadSchema());
-  return validator(value) ? [] : (validator.errors ?? []);
+  const check = generated.agentConfig;
+  return check(value) ? [] : (check.errors ?? []);
 }
 
 /** The key path of a pointer, `(root)` for the whole file. */

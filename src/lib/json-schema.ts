@@ -1,8 +1,9 @@
 /**
  * JSON Schema validation, the one way the project builds it: every validator comes from an Ajv made by
- * `createAjv` (the agent configuration, the recipe file, offline bundle indexes, MQTT messages, the
- * simulator configuration, server-lite's request bodies), and every message names the failing value
- * by its key path (`keyPath`), never by a raw JSON pointer.
+ * `createAjv`. Those the agent runs (its configuration, the recipe file, the Install API documents,
+ * offline bundle indexes, MQTT messages) at build time: scripts/gen-validators.mjs → src/generated/.
+ * The simulator configuration's and server-lite's request bodies' at run time. Every message names the
+ * failing value by its key path (`keyPath`, src/lib/key-path.ts), never by a raw JSON pointer.
  */
 import { Ajv, type Options } from 'ajv';
 import * as ajvFormats from 'ajv-formats';
@@ -20,6 +21,11 @@ export interface AjvSettings {
   allowUnionTypes?: boolean;
   /** The `format` keywords of ajv-formats (date-time, uri, …). */
   formats?: boolean;
+  /**
+   * Keep each validator's source, for Ajv's standalone code as an ES module (`ajv/dist/standalone`:
+   * scripts/gen-validators.mjs writes src/generated/ with it at build time).
+   */
+  standalone?: boolean;
 }
 
 type FormatsPlugin = (ajv: Ajv) => Ajv;
@@ -34,22 +40,8 @@ export function createAjv(settings: AjvSettings = {}): Ajv {
     discriminator: settings.discriminator ?? false,
     allowUnionTypes: settings.allowUnionTypes ?? false,
   };
+  if (settings.standalone === true) options.code = { source: true, esm: true, lines: true };
   const ajv = new Ajv(options);
   if (settings.formats === true) addFormats(ajv);
   return ajv;
-}
-
-/**
- * A JSON pointer (RFC 6901) as a key path: `/modules/local/0/target` → `modules.local[0].target`;
- * `extra` appends one more key (a missing property). The root is the empty string.
- */
-export function keyPath(pointer: string, extra?: string): string {
-  const parts = pointer
-    .split('/')
-    .slice(1)
-    .map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'));
-  if (extra !== undefined) parts.push(extra);
-  let out = '';
-  for (const p of parts) out += /^\d+$/.test(p) ? `[${p}]` : out === '' ? p : `.${p}`;
-  return out;
 }

@@ -1,16 +1,19 @@
 /**
- * The recipe file JSON Schema (ajv) and the operator whitelist.
+ * The recipe file JSON Schema and the operator whitelist.
  *
- * One source of truth: `schemas/recipe-file.schema.json`, shipped with the package and read once at
- * load time. It is found by walking up from this module, so the same code works from `src/recipe/`
- * (vitest) and from `dist/src/recipe/` (built).
+ * One source of truth: `schemas/recipe-file.schema.json`, shipped with the package; the validator is
+ * generated from it at build time (src/generated/recipe-file.js, `node scripts/gen-validators.mjs`).
+ * `recipeSchemaPath` finds the shipped file by walking up from this module, so the same code works from
+ * `src/recipe/` (vitest) and from `dist/src/recipe/` (built).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
+import * as generated from '../generated/recipe-file.js';
 import { SoupError } from '../lib/errors.js';
-import { createAjv, keyPath } from '../lib/json-schema.js';
+import { keyPath } from '../lib/key-path.js';
+import { validatorOf } from '../lib/validator.js';
 import { jsonSyntaxFault } from './json-syntax.js';
 import { findOperatorFault } from './operators.js';
 import type { RecipeFile } from './types.js';
@@ -31,16 +34,7 @@ export function recipeSchemaPath(): string {
   );
 }
 
-let compiled: ValidateFunction | undefined;
-
-function validator(): ValidateFunction {
-  if (!compiled) {
-    const schema = JSON.parse(readFileSync(recipeSchemaPath(), 'utf8')) as object;
-    const ajv = createAjv({ strict: true, allowUnionTypes: true, formats: true });
-    compiled = ajv.compile(schema);
-  }
-  return compiled;
-}
+const validate = validatorOf<RecipeFile>(generated.recipeFile);
 
 function describe(error: ErrorObject): string {
   const at = keyPath(error.instancePath);
@@ -85,14 +79,12 @@ function checkSemantics(file: RecipeFile): void {
 
 /** Same checks on an already-parsed value (server-lite validates what it generated before freezing it). */
 export function validateRecipeFile(value: unknown): RecipeFile {
-  const validate = validator();
   if (!validate(value)) {
     const first = validate.errors?.[0];
     throw schemaError(first ? describe(first) : 'recipe file is invalid');
   }
-  const file = value as RecipeFile;
-  checkSemantics(file);
-  return file;
+  checkSemantics(value);
+  return value;
 }
 
 /**

@@ -6,7 +6,8 @@
  */
 import type { ErrorObject } from 'ajv';
 import { SoupError } from '../lib/errors.js';
-import { createAjv, keyPath } from '../lib/json-schema.js';
+import { createAjv } from '../lib/json-schema.js';
+import { keyPath } from '../lib/key-path.js';
 import type { SmpFault } from './smp/faults.js';
 
 export interface SmpModuleSimConfig {

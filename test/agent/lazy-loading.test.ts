@@ -1,13 +1,15 @@
 /**
  * An idle agent does not carry what only an update needs: loading the daemon must not load mingo
  * (recipe matching) or serialport (only when a serial link opens), and the agent never loads node-jose
- * (signatures are verified with node:crypto; node-jose is for the `sign` and `keygen` commands). Checked
- * in a process of its own with a module resolve hook that records every URL loaded.
+ * (signatures are verified with node:crypto; node-jose is for the `sign` and `keygen` commands) nor
+ * Ajv's compiler (its validators are generated at build time, src/generated/). Checked in a process of
+ * its own with a module resolve hook that records every URL loaded.
  */
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
 const dist = new URL('../../dist/src/', import.meta.url).href;
+const examples = new URL('../../examples/', import.meta.url).pathname;
 
 const script = `
 import { register } from 'node:module';
@@ -58,5 +60,48 @@ describe('lazy loading', () => {
     expect(out.daemon).toEqual({ nodeJose: false, mingo: false, serialport: false });
     // the probe sees them once the steps that need them are loaded
     expect(out.steps).toEqual({ nodeJose: false, mingo: true, serialport: true });
+  });
+
+  it('the agent validates with its generated validators, never loading Ajv itself', () => {
+    // synchronous hooks (module.registerHooks) see the require() calls of CommonJS modules too
+    const probe = `
+import { registerHooks } from 'node:module';
+const loaded = [];
+registerHooks({ resolve(specifier, context, next) { const r = next(specifier, context); loaded.push(r.url); return r; } });
+const ajv = () => ({
+  compiler: loaded.some((u) => /\\/node_modules\\/ajv\\/dist\\/(ajv\\.js|core\\.js|compile\\/)/.test(u)),
+  runtime: loaded.some((u) => u.endsWith('/node_modules/ajv/dist/runtime/ucs2length.js')),
+  formats: loaded.some((u) => u.endsWith('/node_modules/ajv-formats/dist/formats.js')),
+});
+// invalid values run each validator's fault path too: each call must throw
+let faults = 0;
+const attempt = (f) => { try { f(); } catch { faults++; } };
+await import(${JSON.stringify(`${dist}agent/daemon.js`)});
+const config = await import(${JSON.stringify(`${dist}agent/config.js`)});
+config.loadConfig(${JSON.stringify(`${examples}config.json`)}, {});
+attempt(() => config.buildConfig({ server: 1 }));
+const documents = await import(${JSON.stringify(`${dist}agent/install-api/documents.js`)});
+documents.DDI_ACTION.validate({ id: '1' });
+const recipe = await import(${JSON.stringify(`${dist}recipe/schema.js`)});
+attempt(() => recipe.validateRecipeFile({ _recipe: {} }));
+const messages = await import(${JSON.stringify(`${dist}agent/mqtt/messages.js`)});
+messages.parseCommand(Buffer.from('{"command":"install"}'));
+const manifest = await import(${JSON.stringify(`${dist}agent/bundle/manifest.js`)});
+attempt(() => manifest.checkManifest({ format: 'x' }));
+const agent = ajv();
+// the control: the one Ajv factory (server-lite, the simulators) does load the compiler
+await import(${JSON.stringify(`${dist}lib/json-schema.js`)});
+process.stdout.write(JSON.stringify({ agent, factory: ajv(), faults }));
+`;
+    const out = JSON.parse(
+      execFileSync(process.execPath, ['--input-type=module', '-e', probe], {
+        encoding: 'utf8',
+        timeout: 20_000,
+      }),
+    ) as { agent: Record<string, boolean>; factory: Record<string, boolean>; faults: number };
+    expect(out.faults).toBe(3);
+    // the generated code's own require() calls are seen: the probe sees CommonJS loads
+    expect(out.agent).toEqual({ compiler: false, runtime: true, formats: true });
+    expect(out.factory).toEqual({ compiler: true, runtime: true, formats: true });
   });
 });

@@ -1,17 +1,6 @@
-/** The one Ajv factory and the one JSON pointer → key path helper. */
+/** The one Ajv factory. */
 import { describe, expect, it } from 'vitest';
-import { createAjv, keyPath } from '../../src/lib/json-schema.js';
-
-describe('keyPath', () => {
-  it('turns a JSON pointer into a key path, unescaping ~1 and ~0', () => {
-    expect(keyPath('')).toBe('');
-    expect(keyPath('/modules/local/0/target')).toBe('modules.local[0].target');
-    expect(keyPath('/0/name')).toBe('[0].name');
-    expect(keyPath('/a~1b/c~0d')).toBe('a/b.c~d');
-    expect(keyPath('/modules', 'serial')).toBe('modules.serial');
-    expect(keyPath('', 'server')).toBe('server');
-  });
-});
+import { createAjv } from '../../src/lib/json-schema.js';
 
 describe('createAjv', () => {
   const schema = {

@@ -8,12 +8,14 @@
  *
  * Nothing else is allowed in a bundle; entries are plain files only (no links, no absolute or `..` paths).
  */
+import * as generated from '../../generated/bundle-manifest.js';
 import { SoupError } from '../../lib/errors.js';
-import { createAjv } from '../../lib/json-schema.js';
 import { decodePathSegment, pathSegment } from '../../lib/path-segment.js';
+import { validatorOf } from '../../lib/validator.js';
 import type { RecipeFile, RecipeFileArtifact } from '../../recipe/types.js';
+import { BUNDLE_FORMAT } from './manifest-schema.js';
 
-export const BUNDLE_FORMAT = 'soup-bundle/1';
+export { BUNDLE_FORMAT };
 export const MANIFEST_ENTRY = 'bundle.json';
 export const RECIPE_ENTRY = 'recipe-file.json';
 export const SIGNATURES_ENTRY = 'signatures.json';
@@ -29,24 +31,7 @@ export interface BundleManifest {
   createdAt: string;
 }
 
-const ajv = createAjv();
-const ID = { type: 'string', minLength: 1, maxLength: 128 };
-const validateManifest = ajv.compile<BundleManifest>({
-  type: 'object',
-  required: ['format', 'tenant', 'controllerId', 'actionId', 'recipe', 'createdAt'],
-  properties: {
-    format: { const: BUNDLE_FORMAT },
-    tenant: ID,
-    controllerId: ID,
-    actionId: { type: 'string', pattern: '^[0-9]{1,15}$' },
-    recipe: {
-      type: 'object',
-      required: ['id', 'name', 'version'],
-      properties: { id: ID, name: ID, version: ID },
-    },
-    createdAt: { type: 'string', minLength: 1, maxLength: 64 },
-  },
-});
+const validateManifest = validatorOf<BundleManifest>(generated.bundleManifest);
 
 /** Checks a parsed `bundle.json`; throws SOUP_E_BUNDLE naming the key path. */
 export function checkManifest(value: unknown): BundleManifest {

@@ -1,11 +1,14 @@
 /**
  * The documents the agent accepts from the backend (`install-api.md`, "What the agent accepts from the
- * backend") and their ajv schemas. Each schema checks what the agent reads, with bounds (string
- * lengths, list sizes); unknown fields are ignored, as the contract says. A document that does not
- * match fails its request with SOUP_E_HTTP_DOCUMENT and one line naming the key path.
+ * backend") and their validators, generated at build time from install-api/document-schemas.ts. Each
+ * schema checks what the agent reads, with bounds (string lengths, list sizes); unknown fields are
+ * ignored, as the contract says. A document that does not match fails its request with
+ * SOUP_E_HTTP_DOCUMENT and one line naming the key path.
  */
-import type { ErrorObject, ValidateFunction } from 'ajv';
-import { createAjv, keyPath as pointerPath } from '../../lib/json-schema.js';
+import type { ErrorObject } from 'ajv';
+import * as generated from '../../generated/install-api-documents.js';
+import { keyPath as pointerPath } from '../../lib/key-path.js';
+import { type Validator, validatorOf } from '../../lib/validator.js';
 
 /** The key path of a pointer, `(root)` for the whole document. */
 const keyPath = (pointer: string, extra?: string): string => pointerPath(pointer, extra) || '(root)';
@@ -80,168 +83,19 @@ export interface ErrorBody {
 /** A document type: its name (for messages) and its validator. */
 export interface DocumentKind<T> {
   name: string;
-  validate: ValidateFunction<T>;
+  validate: Validator<T>;
 }
 
-const ajv = createAjv();
-
-const text = (max: number) => ({ type: 'string', maxLength: max });
-const ID = { type: 'string', minLength: 1, maxLength: 128 };
-const LINK = {
-  type: 'object',
-  required: ['href'],
-  properties: { href: { type: 'string', minLength: 1, maxLength: 4096, pattern: '^https?://[^\\s]+$' } },
-};
-/** Relations the agent follows; others are ignored whatever their shape. */
-const LINKS = {
-  type: 'object',
-  properties: Object.fromEntries(
-    [
-      'systemUpdate',
-      'systemReport',
-      'deploymentBase',
-      'confirmationBase',
-      'cancelAction',
-      'configData',
-      'recipeFile',
-      'signatures',
-      'feedback',
-      'download',
-      'download-http',
-    ].map((rel) => [rel, LINK]),
-  ),
-};
-const HANDLING = { enum: ['skip', 'attempt', 'forced'] };
-
-function kind<T>(name: string, schema: object): DocumentKind<T> {
-  return { name, validate: ajv.compile<T>(schema) };
+function kind<T>(name: string, validate: Validator): DocumentKind<T> {
+  return { name, validate: validatorOf<T>(validate) };
 }
 
-export const ROOT_POLL = kind<RootPoll>('root poll', {
-  type: 'object',
-  properties: {
-    config: {
-      type: 'object',
-      properties: { polling: { type: 'object', properties: { sleep: text(64) } } },
-    },
-    _links: LINKS,
-  },
-});
-
-export const SYSTEM_UPDATE = kind<SystemUpdateAction>('system update action', {
-  type: 'object',
-  required: ['id', 'recipe'],
-  properties: {
-    id: ID,
-    recipe: {
-      type: 'object',
-      required: ['id', 'name', 'version'],
-      properties: { id: ID, name: ID, version: ID, lifecycle: text(64), published: text(64) },
-    },
-    handling: { type: 'object', properties: { download: HANDLING, update: HANDLING } },
-    maintenanceWindow: {
-      type: 'object',
-      properties: {
-        schedule: text(256),
-        duration: text(64),
-        timezone: text(64),
-        nextStartAt: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
-      },
-    },
-    _links: LINKS,
-  },
-});
-
-const DEPLOYMENT = {
-  type: 'object',
-  required: ['chunks'],
-  properties: {
-    download: HANDLING,
-    update: HANDLING,
-    maintenanceWindow: { enum: ['available', 'unavailable'] },
-    chunks: {
-      type: 'array',
-      maxItems: 1024,
-      items: {
-        type: 'object',
-        required: ['part', 'version', 'name'],
-        properties: {
-          part: ID,
-          version: ID,
-          name: text(256),
-          artifacts: {
-            type: 'array',
-            maxItems: 1024,
-            items: {
-              type: 'object',
-              required: ['filename', 'hashes', 'size'],
-              properties: {
-                filename: { type: 'string', minLength: 1, maxLength: 256 },
-                hashes: {
-                  type: 'object',
-                  properties: {
-                    sha1: { type: 'string', pattern: '^[0-9a-fA-F]{40}$' },
-                    md5: { type: 'string', pattern: '^[0-9a-fA-F]{32}$' },
-                    sha256: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' },
-                  },
-                },
-                size: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
-                _links: LINKS,
-              },
-            },
-          },
-          metadata: {
-            type: 'array',
-            maxItems: 1024,
-            items: {
-              type: 'object',
-              required: ['key', 'value'],
-              properties: { key: text(1024), value: text(65536) },
-            },
-          },
-        },
-      },
-    },
-  },
-};
-
-export const DDI_ACTION = kind<DdiActionDocument>('DDI action', {
-  type: 'object',
-  required: ['id'],
-  properties: { id: ID, deployment: DEPLOYMENT, confirmation: DEPLOYMENT },
-  anyOf: [{ required: ['deployment'] }, { required: ['confirmation'] }],
-});
-
-export const CANCEL_ACTION = kind<CancelAction>('cancel action', {
-  type: 'object',
-  required: ['id'],
-  properties: { id: ID, cancelAction: { type: 'object', properties: { stopId: ID } } },
-});
-
-export const SIGNATURES = kind<SignatureList>('signature list', {
-  type: 'object',
-  required: ['signatures'],
-  properties: {
-    signatures: {
-      type: 'array',
-      maxItems: 64,
-      items: {
-        type: 'object',
-        required: ['value'],
-        properties: {
-          id: text(128),
-          format: text(32),
-          value: { type: 'string', minLength: 1, maxLength: 65536 },
-        },
-      },
-    },
-  },
-});
-
-export const ERROR_BODY = kind<ErrorBody>('error body', {
-  type: 'object',
-  properties: { errorCode: text(256), message: text(1024) },
-});
+export const ROOT_POLL = kind<RootPoll>('root poll', generated.rootPoll);
+export const SYSTEM_UPDATE = kind<SystemUpdateAction>('system update action', generated.systemUpdate);
+export const DDI_ACTION = kind<DdiActionDocument>('DDI action', generated.ddiAction);
+export const CANCEL_ACTION = kind<CancelAction>('cancel action', generated.cancelAction);
+export const SIGNATURES = kind<SignatureList>('signature list', generated.signatures);
+export const ERROR_BODY = kind<ErrorBody>('error body', generated.errorBody);
 
 /** One line for the first fault: key path and what is wrong with it. */
 export function describeFault(errors: ErrorObject[] | null | undefined): string {

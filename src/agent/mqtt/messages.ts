@@ -1,5 +1,9 @@
-/** Shapes of the messages the local API receives, checked with ajv before anything acts on them. */
-import { createAjv } from '../../lib/json-schema.js';
+/**
+ * Shapes of the messages the local API receives, checked before anything acts on them (validators
+ * generated at build time from mqtt/message-schemas.ts).
+ */
+import * as generated from '../../generated/mqtt-messages.js';
+import { type Validator, validatorOf } from '../../lib/validator.js';
 
 export interface ConsentRequest {
   actionId: string;
@@ -18,39 +22,12 @@ export interface ConsentResponse {
 
 export type LocalCommand = { command: 'check' } | { command: 'install'; bundle: string };
 
-const ajv = createAjv();
-
-const validateConsentResponse = ajv.compile<ConsentResponse>({
-  type: 'object',
-  required: ['actionId', 'decision', 'by'],
-  properties: {
-    actionId: { type: 'string', minLength: 1, maxLength: 64 },
-    decision: { enum: ['accept', 'deny'] },
-    by: { type: 'string', minLength: 1, maxLength: 256 },
-  },
-});
-
-const validateCommand = ajv.compile<LocalCommand>({
-  type: 'object',
-  required: ['command'],
-  oneOf: [
-    { properties: { command: { const: 'check' } } },
-    {
-      required: ['bundle'],
-      properties: {
-        command: { const: 'install' },
-        bundle: { type: 'string', minLength: 1, maxLength: 4096 },
-      },
-    },
-  ],
-});
+const validateConsentResponse = validatorOf<ConsentResponse>(generated.consentResponse);
+const validateCommand = validatorOf<LocalCommand>(generated.localCommand);
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 
-function parse<T>(
-  payload: Buffer,
-  validate: ((v: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] | null },
-): Parsed<T> {
+function parse<T>(payload: Buffer, validate: Validator<T>): Parsed<T> {
   let value: unknown;
   try {
     value = JSON.parse(payload.toString('utf8'));

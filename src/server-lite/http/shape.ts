@@ -3,7 +3,8 @@
  * path (`[0].name must NOT have more than 64 characters`). Max sizes are 003's.
  */
 import type { ValidateFunction } from 'ajv';
-import { createAjv, keyPath } from '../../lib/json-schema.js';
+import { createAjv } from '../../lib/json-schema.js';
+import { keyPath } from '../../lib/key-path.js';
 import { badRequest } from './errors.js';
 
 const ajv = createAjv();
