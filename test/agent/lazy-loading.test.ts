@@ -105,3 +105,47 @@ process.stdout.write(JSON.stringify({ agent, factory: ajv(), faults }));
     expect(out.factory).toEqual({ compiler: true, runtime: true, formats: true });
   });
 });
+
+/**
+ * Node's bundled undici (with HTTP/2, zlib and web streams) costs about 10 MiB: the agent must not load it.
+ * An ES import of `node:http` would (its namespace reads the `WebSocket` getter); `lib/http/builtins.ts`
+ * requires it instead. Checked after a real request over loopback, with `process.moduleLoadList`; the
+ * control imports `node:http` the ES way and sees it appear.
+ */
+const heavyBuiltins = `
+import { createRequire } from 'node:module';
+const { createServer } = createRequire(import.meta.url)('node:http');
+const heavy = () => process.moduleLoadList.filter((m) => /deps\\/undici|http2|zlib|webstreams/.test(m));
+await import(${JSON.stringify(`${dist}agent/daemon.js`)});
+const { requestStream } = await import(${JSON.stringify(`${dist}lib/http/request.js`)});
+const { defaultTransport, closeTransport } = await import(${JSON.stringify(`${dist}lib/http/transport.js`)});
+const server = createServer((req, res) => res.end('pong'));
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const res = await requestStream(defaultTransport(), {
+  url: 'http://127.0.0.1:' + server.address().port + '/ping',
+  headers: {},
+  headersTimeout: 5000,
+  bodyTimeout: 5000,
+});
+let body = '';
+for await (const chunk of res.body) body += chunk;
+closeTransport(defaultTransport());
+server.close();
+const agent = heavy();
+await import('node:http');
+process.stdout.write(JSON.stringify({ body, agent, control: heavy().length > 0 }));
+`;
+
+describe("Node's bundled undici", () => {
+  it('is not loaded by the daemon and a request it makes; an ES import of node:http would load it', () => {
+    const out = JSON.parse(
+      execFileSync(process.execPath, ['--input-type=module', '-e', heavyBuiltins], {
+        encoding: 'utf8',
+        timeout: 20_000,
+      }),
+    ) as { body: string; agent: string[]; control: boolean };
+    expect(out.body).toBe('pong');
+    expect(out.agent).toEqual([]);
+    expect(out.control).toBe(true);
+  });
+});
