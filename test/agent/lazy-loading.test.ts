@@ -1,6 +1,6 @@
 /**
  * An idle agent does not carry what only an update needs: loading the daemon must not load mingo
- * (recipe matching) or serialport (only when a serial link opens), and the agent never loads node-jose
+ * (recipe matching), serialport (only when a serial link opens) or cbor-x (the first SMP message), and the agent never loads node-jose
  * (signatures are verified with node:crypto; node-jose is for the `sign` and `keygen` commands) nor
  * Ajv's compiler (its validators are generated at build time, src/generated/). Checked in a process of
  * its own with a module resolve hook that records every URL loaded.
@@ -12,7 +12,7 @@ const dist = new URL('../../dist/src/', import.meta.url).href;
 const examples = new URL('../../examples/', import.meta.url).pathname;
 
 const script = `
-import { register } from 'node:module';
+import { createRequire, register } from 'node:module';
 import { MessageChannel } from 'node:worker_threads';
 const { port1, port2 } = new MessageChannel();
 const loaded = [];
@@ -35,9 +35,12 @@ const settle = async () => {
   await import(marker);
   while (!loaded.includes(marker)) await new Promise((r) => setImmediate(r));
 };
+// modules loaded with require() are not seen by the hook thread: they are in require's cache
+const requireCache = createRequire(import.meta.url).cache;
 const packages = () => {
-  const has = (name) => loaded.some((u) => u.includes('/node_modules/' + name + '/'));
-  return { nodeJose: has('node-jose'), mingo: has('mingo'), serialport: has('serialport') };
+  const paths = [...loaded, ...Object.keys(requireCache)];
+  const has = (name) => paths.some((u) => u.includes('/node_modules/' + name + '/'));
+  return { nodeJose: has('node-jose'), mingo: has('mingo'), serialport: has('serialport'), cborX: has('cbor-x') };
 };
 await import(${JSON.stringify(`${dist}agent/daemon.js`)});
 await settle();
@@ -46,20 +49,26 @@ await import(${JSON.stringify(`${dist}agent/steps/verify.js`)});
 await import(${JSON.stringify(`${dist}agent/steps/match.js`)});
 await import(${JSON.stringify(`${dist}protocols/buses/serial.js`)});
 await settle();
-process.stdout.write(JSON.stringify({ daemon, steps: packages() }));
+const steps = packages();
+const { encodeCbor } = await import(${JSON.stringify(`${dist}protocols/smp/codec.js`)});
+encodeCbor({ off: 0 });
+await settle();
+process.stdout.write(JSON.stringify({ daemon, steps, smp: packages() }));
 `;
 
 describe('lazy loading', () => {
-  it('the daemon loads mingo and serialport only when an update or a serial link needs them, node-jose never', () => {
+  it('the daemon loads mingo, serialport and cbor-x only when an update, a serial link or an SMP message needs them, node-jose never', () => {
     const out = JSON.parse(
       execFileSync(process.execPath, ['--input-type=module', '-e', script], {
         encoding: 'utf8',
         timeout: 20_000,
       }),
     ) as Record<string, Record<string, boolean>>;
-    expect(out.daemon).toEqual({ nodeJose: false, mingo: false, serialport: false });
+    expect(out.daemon).toEqual({ nodeJose: false, mingo: false, serialport: false, cborX: false });
     // the probe sees them once the steps that need them are loaded
-    expect(out.steps).toEqual({ nodeJose: false, mingo: true, serialport: true });
+    expect(out.steps).toEqual({ nodeJose: false, mingo: true, serialport: true, cborX: false });
+    // cbor-x comes with the first SMP message
+    expect(out.smp).toEqual({ nodeJose: false, mingo: true, serialport: true, cborX: true });
   });
 
   it('the agent validates with its generated validators, never loading Ajv itself', () => {

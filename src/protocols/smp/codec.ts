@@ -4,23 +4,33 @@
  * (what MCUboot serial recovery sends). Byte strings are plain CBOR byte strings (no typed-array tags).
  *
  * Errors in responses: SMP v1 `{rc: n}` (MGMT_ERR_*), SMP v2 `{err: {group: g, rc: n}}` (group-specific).
+ *
+ * cbor-x (with its native extension) is loaded on the first message, not with the agent: a gateway without
+ * SMP modules never pays for it (about 1.7 MiB resident, docs/footprint.md).
  */
-import { Encoder } from 'cbor-x';
+import { createRequire } from 'node:module';
+import type { Encoder } from 'cbor-x';
 import { SoupError } from '../../lib/errors.js';
 import { decodeHeader, encodeHeader, SMP_HEADER_BYTES, type SmpHeader } from './header.js';
 
 export type CborMap = Record<string, unknown>;
 
-const cbor = new Encoder({
-  useRecords: false,
-  mapsAsObjects: true,
-  tagUint8Array: false,
-  variableMapSize: true,
-  pack: false,
-});
+const require = createRequire(import.meta.url);
+let encoder: Encoder | undefined;
+
+function cbor(): Encoder {
+  encoder ??= new (require('cbor-x') as typeof import('cbor-x')).Encoder({
+    useRecords: false,
+    mapsAsObjects: true,
+    tagUint8Array: false,
+    variableMapSize: true,
+    pack: false,
+  });
+  return encoder;
+}
 
 export function encodeCbor(value: unknown): Uint8Array {
-  return cbor.encode(value);
+  return cbor().encode(value);
 }
 
 /**
@@ -38,12 +48,12 @@ export function encodeCborIndefinite(value: unknown): Uint8Array {
       parts.push(Uint8Array.of(0xbf));
       for (const [k, item] of Object.entries(v)) {
         if (item === undefined) continue;
-        parts.push(cbor.encode(k));
+        parts.push(cbor().encode(k));
         walk(item);
       }
       parts.push(Uint8Array.of(0xff));
     } else {
-      parts.push(cbor.encode(v));
+      parts.push(cbor().encode(v));
     }
   };
   walk(value);
@@ -51,7 +61,7 @@ export function encodeCborIndefinite(value: unknown): Uint8Array {
 }
 
 export function decodeCbor(bytes: Uint8Array): unknown {
-  return cbor.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  return cbor().decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 }
 
 export interface SmpMessage {
