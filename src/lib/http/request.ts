@@ -116,8 +116,11 @@ function exchange(
     const client: ClientRequest = tls ? nodeHttps.request(url, options) : nodeHttp.request(url, options);
     let settled = false;
     let response: IncomingMessage | undefined;
-    // the body's reader sees this error (not the socket's "aborted" that follows)
+    let reader: BodyReader | undefined;
+    // the body's reader sees this error first (not the socket's "aborted" that follows), even when the
+    // response or the connection is already gone
     const fail = (err: Error) => {
+      reader?.stop(err);
       if (response !== undefined && !response.destroyed) response.destroy(err);
       if (!client.destroyed) client.destroy(err);
     };
@@ -143,7 +146,8 @@ function exchange(
       // an error after this point reaches the consumer through the body
       client.on('error', () => undefined);
       res.once('close', done);
-      const iterable = bodyOf(res, req.bodyTimeout, fail);
+      reader = readBody(res, req.bodyTimeout, fail);
+      const iterable = reader.chunks;
       resolve({
         statusCode: res.statusCode ?? 0,
         headers: res.headers,
@@ -170,17 +174,21 @@ function exchange(
   });
 }
 
+interface BodyReader {
+  /** The body, chunk by chunk (iterate once). */
+  chunks: AsyncGenerator<Buffer>;
+  /** Ends the body with `err` after the chunks already read ahead. */
+  stop(err: Error): void;
+}
+
 /**
  * The body, read ahead of the consumer up to READ_AHEAD bytes (then the socket stops being read until the
- * consumer is below LOW_WATER). Bytes read ahead are delivered before an error that follows them: when a
- * connection is reset, what arrived before the reset reaches the part file. The idle timer runs only while
- * the consumer waits for a chunk.
+ * consumer is below LOW_WATER). Listens from the moment the response head arrives, so nothing that happens
+ * before the consumer's first read (the end, a reset) is missed. Bytes read ahead are delivered before an
+ * error that follows them: when a connection is reset, what arrived before the reset reaches the part
+ * file. The idle timer runs only while the consumer waits for a chunk.
  */
-async function* bodyOf(
-  res: IncomingMessage,
-  idleMs: number,
-  fail: (err: Error) => void,
-): AsyncGenerator<Buffer> {
+function readBody(res: IncomingMessage, idleMs: number, abort: (err: Error) => void): BodyReader {
   const queue: Buffer[] = [];
   let queued = 0;
   let ended = false;
@@ -190,6 +198,10 @@ async function* bodyOf(
     const w = wake;
     wake = undefined;
     w?.();
+  };
+  const stop = (err: Error) => {
+    failure ??= err;
+    notify();
   };
   res.on('data', (chunk: Buffer) => {
     queue.push(chunk);
@@ -202,39 +214,40 @@ async function* bodyOf(
     ended = true;
     notify();
   });
-  res.once('error', (err) => {
-    failure ??= err;
-    notify();
-  });
+  res.once('error', stop);
   res.once('close', () => {
-    if (!res.complete) failure ??= new Error('the connection closed before the body was complete');
+    if (!res.complete) stop(new Error('the connection closed before the body was complete'));
     notify();
   });
-  let finished = false;
-  try {
-    for (;;) {
-      const chunk = queue.shift();
-      if (chunk !== undefined) {
-        queued -= chunk.length;
-        if (res.isPaused() && queued <= LOW_WATER) res.resume();
-        yield chunk;
-        continue;
+
+  async function* chunks(): AsyncGenerator<Buffer> {
+    let finished = false;
+    try {
+      for (;;) {
+        const chunk = queue.shift();
+        if (chunk !== undefined) {
+          queued -= chunk.length;
+          if (res.isPaused() && queued <= LOW_WATER) res.resume();
+          yield chunk;
+          continue;
+        }
+        if (failure !== undefined) throw failure;
+        if (ended) {
+          finished = true;
+          return;
+        }
+        const timer = setTimeout(() => abort(new HttpTimeout(`no body byte within ${idleMs} ms`)), idleMs);
+        await new Promise<void>((r) => {
+          wake = r;
+        });
+        clearTimeout(timer);
       }
-      if (failure !== undefined) throw failure;
-      if (ended) {
-        finished = true;
-        return;
-      }
-      const timer = setTimeout(() => fail(new HttpTimeout(`no body byte within ${idleMs} ms`)), idleMs);
-      await new Promise<void>((r) => {
-        wake = r;
-      });
-      clearTimeout(timer);
+    } finally {
+      // left early: the rest of the body is not wanted, nor is the connection it would arrive on
+      if (!finished) abort(new Error('body not consumed'));
     }
-  } finally {
-    // left early: the rest of the body is not wanted, nor is the connection it would arrive on
-    if (!finished) fail(new Error('body not consumed'));
   }
+  return { chunks: chunks(), stop };
 }
 
 function abortReason(signal: AbortSignal | undefined): Error {

@@ -191,6 +191,30 @@ describe('requestStream', () => {
     expect(error).toBeInstanceOf(Error);
   });
 
+  it('a reset before the first read ends the body with an error, after whatever arrived (no hang)', async () => {
+    let resetDone!: () => void;
+    const reset = new Promise<void>((r) => {
+      resetDone = r;
+    });
+    const server = createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.once('close', resetDone);
+      socket.once('data', () => {
+        socket.write(`HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n`);
+        // less than a stream's buffer: the client reads it and sees the reset before anything consumes it
+        socket.write(Buffer.alloc(10_000, 0x62), () => socket.resetAndDestroy());
+      });
+    });
+    const url = `${await listen(server)}/reset`;
+    const res = await requestStream(transport(), { url, ...options, bodyTimeout: 500 });
+    await reset;
+    await new Promise((r) => setImmediate(r)); // the client's socket sees the reset
+    const { bytes, error } = await readAll(res.body);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(HttpTimeout);
+    expect(bytes).toBeLessThanOrEqual(10_000);
+  });
+
   it('no response head within headersTimeout: HttpTimeout', async () => {
     const server = createServer((socket) => socket.on('error', () => undefined).resume()); // reads, never answers
     const url = `${await listen(server)}/silent`;
