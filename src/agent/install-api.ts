@@ -252,7 +252,7 @@ async function readCapped(res: StreamResponse, max: number, abort: () => void): 
       abort();
       return undefined;
     }
-    chunks.push(chunk);
+    chunks.push(Buffer.from(chunk)); // the view is reused after this step
   }
   return Buffer.concat(chunks);
 }

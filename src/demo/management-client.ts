@@ -18,7 +18,7 @@ async function fetchBytes(req: Omit<StreamRequest, 'headersTimeout' | 'bodyTimeo
     bodyTimeout: TIMEOUT_MS,
   });
   const chunks: Buffer[] = [];
-  for await (const chunk of res.body) chunks.push(chunk);
+  for await (const chunk of res.body) chunks.push(Buffer.from(chunk)); // each view is reused
   return { statusCode: res.statusCode, body: Buffer.concat(chunks) };
 }
 

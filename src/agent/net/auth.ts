@@ -248,7 +248,7 @@ async function readToken(body: AsyncIterable<Buffer>, where: string): Promise<st
         },
       );
     }
-    chunks.push(chunk);
+    chunks.push(Buffer.from(chunk)); // the view is reused after this step
   }
   return Buffer.concat(chunks).toString('utf8');
 }

@@ -9,21 +9,21 @@
  *     a redirect to another origin drops `authorization` and `cookie`, so credentials never travel to a
  *     host they were not meant for; 303 turns into a GET without a body; a request whose body is a stream
  *     is not sent again (its 3xx is the answer);
- *   - the body is read with backpressure: the socket is not read while the consumer is behind, whatever
- *     the response's framing (Node's parser handles a body delimited by the connection's close);
+ *   - the body is read with backpressure (`body-reader.ts`): the socket is not read while the consumer is
+ *     behind, whatever the response's framing (Node's parser handles a body delimited by the connection's
+ *     close); each chunk is valid until the consumer asks for the next one;
  *   - a body cut short (the connection closed before `Content-Length` or the last chunk) ends in an error.
- * Received bytes pace young-generation collections (`scavenge.ts`): each body chunk is a fresh buffer.
  * Header sizes are bounded by Node's parser (16 KiB).
  */
 import type { ClientRequest, IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
+import { type BodyReader, readBody } from './body-reader.js';
 import { nodeHttp, nodeHttps } from './builtins.js';
-import { noteReceived } from './scavenge.js';
+import { HttpTimeout } from './timeout.js';
 import type { Transport } from './transport.js';
 
-/** Body bytes read ahead of the consumer before the socket stops being read; reading resumes below LOW_WATER. */
-const READ_AHEAD = 1024 * 1024;
-const LOW_WATER = 256 * 1024;
+export { HttpTimeout };
+
 /** A small body is read and dropped (the connection kept for the next request); a larger one is cut off. */
 const MAX_DRAIN = 1024 * 1024;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -47,15 +47,13 @@ export interface StreamResponse {
   headers: IncomingHttpHeaders;
   /** The URL that answered (after redirects). */
   url: string;
-  /** The body, chunk by chunk; iterate once. Leaving the loop early drops the connection. */
+  /**
+   * The body, chunk by chunk; iterate once. A chunk is a view valid until the next step of the loop: copy
+   * what you keep. Leaving the loop early drops the connection.
+   */
   body: AsyncIterable<Buffer>;
   /** Reads and drops a small body (keeps the connection), drops the connection for a large one. */
   dump(): Promise<void>;
-}
-
-/** The server did not answer, or stopped sending, within the request's time bound. Retryable. */
-export class HttpTimeout extends Error {
-  readonly code = 'ETIMEDOUT';
 }
 
 export async function requestStream(transport: Transport, req: StreamRequest): Promise<StreamResponse> {
@@ -172,82 +170,6 @@ function exchange(
       body.pipe(client);
     }
   });
-}
-
-interface BodyReader {
-  /** The body, chunk by chunk (iterate once). */
-  chunks: AsyncGenerator<Buffer>;
-  /** Ends the body with `err` after the chunks already read ahead. */
-  stop(err: Error): void;
-}
-
-/**
- * The body, read ahead of the consumer up to READ_AHEAD bytes (then the socket stops being read until the
- * consumer is below LOW_WATER). Listens from the moment the response head arrives, so nothing that happens
- * before the consumer's first read (the end, a reset) is missed. Bytes read ahead are delivered before an
- * error that follows them: when a connection is reset, what arrived before the reset reaches the part
- * file. The idle timer runs only while the consumer waits for a chunk.
- */
-function readBody(res: IncomingMessage, idleMs: number, abort: (err: Error) => void): BodyReader {
-  const queue: Buffer[] = [];
-  let queued = 0;
-  let ended = false;
-  let failure: Error | undefined;
-  let wake: (() => void) | undefined;
-  const notify = () => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
-  const stop = (err: Error) => {
-    failure ??= err;
-    notify();
-  };
-  res.on('data', (chunk: Buffer) => {
-    queue.push(chunk);
-    queued += chunk.length;
-    noteReceived(chunk.length);
-    if (queued >= READ_AHEAD) res.pause();
-    notify();
-  });
-  res.once('end', () => {
-    ended = true;
-    notify();
-  });
-  res.once('error', stop);
-  res.once('close', () => {
-    if (!res.complete) stop(new Error('the connection closed before the body was complete'));
-    notify();
-  });
-
-  async function* chunks(): AsyncGenerator<Buffer> {
-    let finished = false;
-    try {
-      for (;;) {
-        const chunk = queue.shift();
-        if (chunk !== undefined) {
-          queued -= chunk.length;
-          if (res.isPaused() && queued <= LOW_WATER) res.resume();
-          yield chunk;
-          continue;
-        }
-        if (failure !== undefined) throw failure;
-        if (ended) {
-          finished = true;
-          return;
-        }
-        const timer = setTimeout(() => abort(new HttpTimeout(`no body byte within ${idleMs} ms`)), idleMs);
-        await new Promise<void>((r) => {
-          wake = r;
-        });
-        clearTimeout(timer);
-      }
-    } finally {
-      // left early: the rest of the body is not wanted, nor is the connection it would arrive on
-      if (!finished) abort(new Error('body not consumed'));
-    }
-  }
-  return { chunks: chunks(), stop };
 }
 
 function abortReason(signal: AbortSignal | undefined): Error {

@@ -2,25 +2,26 @@
  * Young-generation collections paced by received bytes, so a fast download does not leave dead socket
  * buffers resident.
  *
- * Each body chunk Node's HTTP parser hands out is a fresh buffer (`lib/http/request.ts`), garbage as soon as the
- * downloader has copied it into the hasher's buffer. But V8 frees an ArrayBuffer's
- * memory only when a collection finds it dead, and the small JS objects of a download fill the young
- * generation slowly: over loopback, 25–35 MB of dead buffers piled up between collections, a quarter of the
- * process's peak resident memory (`bench/download-rss.ts`). A scavenge costs well under a millisecond when
- * the young generation holds little, so one per RECEIVED_PER_SCAVENGE bytes received keeps the pile at a
- * few MB for a negligible cost.
+ * Each body chunk Node's HTTP parser hands out is a fresh buffer, garbage as soon as it is copied into a
+ * slab (`body-reader.ts`). But V8 frees an ArrayBuffer's memory only when a collection finds it dead, and
+ * the small JS objects of a download fill the young generation slowly: over loopback, 25–35 MB of dead
+ * buffers piled up between collections, a quarter of the process's peak resident memory
+ * (`bench/download-rss.ts`). A scavenge costs well under a millisecond when the young generation holds
+ * little, so one per RECEIVED_PER_SCAVENGE bytes received keeps the pile at about that size; since the
+ * chunks are dead by then, none is ever promoted to the old generation.
  *
  * `gc()` is exposed to one private context only (`--expose-gc` set, the context made, the flag cleared):
  * no global `gc` appears, and other contexts are as before. That is a V8 flag toggled at run time, kept
- * because it measurably pays (docs/footprint.md): over a whole update of a 256 MiB image the agent process
- * peaks at 119–123 MiB with it, 136–137 MiB without it (with the unit's `--max-semi-space-size=1`; without
- * that option 155 against 212 MiB). A smaller young generation alone does not do it: a download allocates
- * few small objects per 64 KiB buffer, so even a 1 MiB semi-space fills only every few hundred MiB.
+ * because it measurably pays (docs/footprint.md, `bench/update-rss.ts`, the unit's environment): a whole
+ * update of a 64 MiB / 1 GiB image peaks at 76.6 / 78.2 MiB with a scavenge per MiB received, 82.8 /
+ * 84.7 MiB with one per 4 MiB, and 111–114 MiB without them. A smaller young generation alone does
+ * not do it: a download allocates few small objects per 64 KiB buffer, so even a 1 MiB semi-space fills
+ * only every few hundred MiB.
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-const RECEIVED_PER_SCAVENGE = 4 * 1024 * 1024;
+const RECEIVED_PER_SCAVENGE = 1024 * 1024;
 
 type Gc = (options: { type: 'minor'; execution: 'sync' }) => void;
 

@@ -3,6 +3,7 @@
  * by closing, backpressure, time bounds, cancellation, redirects (credentials stay with their origin),
  * truncated bodies and connection reuse.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -95,7 +96,7 @@ async function readAll(body: AsyncIterable<Buffer>): Promise<{ bytes: number; er
 
 async function text(body: AsyncIterable<Buffer>): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(chunk);
+  for await (const chunk of body) chunks.push(Buffer.from(chunk)); // each view is reused
   return Buffer.concat(chunks).toString('utf8');
 }
 
@@ -158,6 +159,24 @@ describe('requestStream', () => {
       expect(await readAll(res.body)).toEqual({ bytes: size });
       await closed;
     }
+  });
+
+  it('bytes arrive exactly, in order, across slab boundaries', async () => {
+    const payload = randomBytes(3 * 1024 * 1024 + 12_345);
+    const base = await httpServer((_req, res) => {
+      res.writeHead(200, { 'content-length': String(payload.length) });
+      for (let at = 0; at < payload.length; at += 70_001) res.write(payload.subarray(at, at + 70_001));
+      res.end();
+    });
+    const res = await requestStream(transport(), { ...options, url: `${base}/random` });
+    const hash = createHash('sha256');
+    let bytes = 0;
+    for await (const chunk of res.body) {
+      hash.update(chunk);
+      bytes += chunk.length;
+    }
+    expect(bytes).toBe(payload.length);
+    expect(hash.digest('hex')).toBe(createHash('sha256').update(payload).digest('hex'));
   });
 
   it('a slow reader holds the sender back: what is in flight stays bounded, the body arrives whole', async () => {
