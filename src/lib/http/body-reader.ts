@@ -42,6 +42,9 @@ export interface BodyReader {
 export function readBody(res: IncomingMessage, idleMs: number, abort: (err: Error) => void): BodyReader {
   const slabs: Slab[] = [];
   const freeSlabs: Buffer[] = [];
+  // a small body (an Install API document) gets a slab of its own size
+  const declared = Number(res.headers['content-length']);
+  const slabSize = Number.isSafeInteger(declared) && declared > 0 && declared < SLAB ? declared : SLAB;
   let queued = 0;
   let ended = false;
   let failure: Error | undefined;
@@ -59,7 +62,7 @@ export function readBody(res: IncomingMessage, idleMs: number, abort: (err: Erro
     for (let at = 0; at < chunk.length; ) {
       let tail = slabs.at(-1);
       if (tail === undefined || tail.write === tail.buf.length) {
-        tail = { buf: freeSlabs.pop() ?? Buffer.allocUnsafeSlow(SLAB), write: 0, read: 0 };
+        tail = { buf: freeSlabs.pop() ?? Buffer.allocUnsafeSlow(slabSize), write: 0, read: 0 };
         slabs.push(tail);
       }
       const n = chunk.copy(tail.buf, tail.write, at);
