@@ -1,7 +1,7 @@
 /**
- * The Install API client (`install-api.md`): hawkBit DDI plus the SOUP resources, over Node's HTTP client (lib/http/request.ts). The one
- * client of the agent; artifacts go through the resumable downloader (net/download.ts) with the same
- * auth and transport.
+ * The Install API client (`install-api.md`): hawkBit DDI plus the SOUP resources, over Node's HTTP client
+ * (lib/http/request.ts). The one client of the agent; artifacts go through the resumable downloader
+ * (net/download.ts) with the same auth and transport.
  *
  * Every answer is untrusted input ("What the agent accepts from the backend"):
  *   - a JSON document (root poll, actions, signatures, error bodies) is read up to MAX_DOCUMENT_BYTES
@@ -172,23 +172,19 @@ export class InstallApi {
     signal: AbortSignal | undefined,
     what: string,
   ): Promise<{ status: number; headers: StreamResponse['headers']; body: Buffer; tooLarge?: boolean }> {
-    const stop = new AbortController();
-    const onAbort = () => stop.abort(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    let res: StreamResponse | undefined;
     try {
-      res = await requestStream(this.transport ?? defaultTransport(), {
+      const res = await requestStream(this.transport ?? defaultTransport(), {
         url: href,
         method,
         headers,
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: stop.signal,
+        ...(signal === undefined ? {} : { signal }),
         headersTimeout: this.options.timeoutMs,
         bodyTimeout: this.options.timeoutMs,
       });
       const ok = res.statusCode >= 200 && res.statusCode < 300;
       // an error body is a document whatever was asked for
-      const read = await readCapped(res, ok ? maxBytes : MAX_DOCUMENT_BYTES, () => stop.abort());
+      const read = await res.bytes(ok ? maxBytes : MAX_DOCUMENT_BYTES);
       if (read === undefined) {
         if (ok) throw tooLarge(what, maxBytes, res.statusCode);
         return { status: res.statusCode, headers: res.headers, body: Buffer.alloc(0), tooLarge: true };
@@ -203,8 +199,6 @@ export class InstallApi {
         `${what}: ${redactText((err as Error).message ?? String(err))}${code ? ` (${code})` : ''}`,
         { retryable: true, detail: { status: 0, url: redactUrl(href) } },
       );
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
     }
   }
 
@@ -232,29 +226,6 @@ export class InstallApi {
       detail: { status, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
     });
   }
-}
-
-/**
- * The body, or undefined when it is larger than `max`: refused on its `Content-Length` before reading,
- * or cut off at the cap (leaving the loop drops the connection: nothing past the cap is read).
- */
-async function readCapped(res: StreamResponse, max: number, abort: () => void): Promise<Buffer | undefined> {
-  const declared = Number(res.headers['content-length']);
-  if (Number.isFinite(declared) && declared > max) {
-    abort();
-    return undefined;
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of res.body) {
-    size += chunk.length;
-    if (size > max) {
-      abort();
-      return undefined;
-    }
-    chunks.push(Buffer.from(chunk)); // the view is reused after this step
-  }
-  return Buffer.concat(chunks);
 }
 
 function tooLarge(what: string, max: number, status: number): SoupError {

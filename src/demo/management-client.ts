@@ -17,9 +17,8 @@ async function fetchBytes(req: Omit<StreamRequest, 'headersTimeout' | 'bodyTimeo
     headersTimeout: TIMEOUT_MS,
     bodyTimeout: TIMEOUT_MS,
   });
-  const chunks: Buffer[] = [];
-  for await (const chunk of res.body) chunks.push(Buffer.from(chunk)); // each view is reused
-  return { statusCode: res.statusCode, body: Buffer.concat(chunks) };
+  const body = (await res.bytes(Number.POSITIVE_INFINITY)) ?? Buffer.alloc(0); // never over an infinite cap
+  return { statusCode: res.statusCode, body };
 }
 
 export interface ApiError {

@@ -191,9 +191,17 @@ class OAuth2Auth implements AuthProvider {
     } catch (err) {
       throw unreachable(err);
     }
-    const text = await readToken(res.body, where).catch((err: unknown) => {
-      throw err instanceof SoupError ? err : unreachable(err);
+    const answer = await res.bytes(MAX_TOKEN_ANSWER).catch((err: unknown) => {
+      throw unreachable(err);
     });
+    if (answer === undefined) {
+      throw new SoupError(
+        'SOUP_E_AUTH',
+        `oauth2: token endpoint ${where} answered more than ${MAX_TOKEN_ANSWER} bytes`,
+        { retryable: true },
+      );
+    }
+    const text = answer.toString('utf8');
     if (res.statusCode !== 200) {
       throw new SoupError('SOUP_E_AUTH', `oauth2: token endpoint ${where} answered ${res.statusCode}`, {
         retryable: res.statusCode >= 500 || res.statusCode === 429,
@@ -230,25 +238,4 @@ function errorText(err: unknown): string {
     return code ? `${code}` : redactText(err.message);
   }
   return redactText(String(err));
-}
-
-/** The token endpoint's answer, at most MAX_TOKEN_ANSWER bytes (a longer one is cut off, the connection dropped). */
-async function readToken(body: AsyncIterable<Buffer>, where: string): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > MAX_TOKEN_ANSWER) {
-      // leaving the loop drops the connection
-      throw new SoupError(
-        'SOUP_E_AUTH',
-        `oauth2: token endpoint ${where} answered more than ${MAX_TOKEN_ANSWER} bytes`,
-        {
-          retryable: true,
-        },
-      );
-    }
-    chunks.push(Buffer.from(chunk)); // the view is reused after this step
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -54,6 +54,11 @@ export interface StreamResponse {
   body: AsyncIterable<Buffer>;
   /** Reads and drops a small body (keeps the connection), drops the connection for a large one. */
   dump(): Promise<void>;
+  /**
+   * The whole body in one buffer, or undefined when it is longer than `max` bytes: refused on its
+   * `Content-Length` before reading, else cut off at the cap; either way the connection is dropped.
+   */
+  bytes(max: number): Promise<Buffer | undefined>;
 }
 
 export async function requestStream(transport: Transport, req: StreamRequest): Promise<StreamResponse> {
@@ -66,7 +71,7 @@ export async function requestStream(transport: Transport, req: StreamRequest): P
     const location = res.headers.location;
     if (left <= 0 || !REDIRECTS.has(res.statusCode) || location === undefined) return res;
     // a stream was sent as it was read: there is nothing left to send again
-    if (body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body)) return res;
+    if (isStream(body)) return res;
     await res.dump();
     const next = new URL(location, url);
     if (next.protocol !== 'http:' && next.protocol !== 'https:') return res;
@@ -103,9 +108,7 @@ function exchange(
       return;
     }
     const outgoing: Record<string, string> = { ...headers };
-    if (typeof body === 'string' || Buffer.isBuffer(body)) {
-      outgoing['content-length'] = String(Buffer.byteLength(body));
-    }
+    if (body !== undefined && !isStream(body)) outgoing['content-length'] = String(Buffer.byteLength(body));
     const options = {
       method,
       headers: outgoing,
@@ -162,14 +165,32 @@ function exchange(
             // the connection is gone either way
           }
         },
+        bytes: async (max) => {
+          const declared = Number(res.headers['content-length']);
+          if (Number.isFinite(declared) && declared > max) {
+            fail(new Error('body not wanted'));
+            return undefined;
+          }
+          const chunks: Buffer[] = [];
+          let size = 0;
+          for await (const chunk of iterable) {
+            size += chunk.length;
+            if (size > max) return undefined; // leaving the loop drops the connection
+            chunks.push(Buffer.from(chunk)); // the view is reused after this step
+          }
+          return Buffer.concat(chunks);
+        },
       });
     });
-    if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) client.end(body);
-    else {
+    if (isStream(body)) {
       body.once('error', fail);
       body.pipe(client);
-    }
+    } else client.end(body);
   });
+}
+
+function isStream(body: StreamRequest['body']): body is Readable {
+  return body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body);
 }
 
 function abortReason(signal: AbortSignal | undefined): Error {

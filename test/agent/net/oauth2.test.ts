@@ -16,7 +16,9 @@ interface TokenCall {
 }
 
 /** An OAuth2 token endpoint on 127.0.0.1: hands out `tok-1`, `tok-2`, … with `expires_in`. */
-async function tokenEndpoint(options: { expiresIn?: number; delayMs?: number; status?: number } = {}) {
+async function tokenEndpoint(
+  options: { expiresIn?: number; delayMs?: number; status?: number; padding?: number } = {},
+) {
   const calls: TokenCall[] = [];
   let release: (() => void) | undefined;
   const server: Server = createServer((req, res) => {
@@ -37,6 +39,7 @@ async function tokenEndpoint(options: { expiresIn?: number; delayMs?: number; st
         }
         const payload: Record<string, unknown> = { access_token: `tok-${n}`, token_type: 'bearer' };
         if (options.expiresIn !== undefined) payload.expires_in = options.expiresIn;
+        if (options.padding !== undefined) payload.padding = 'x'.repeat(options.padding);
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
       };
       if (options.delayMs === undefined) answer();
@@ -142,6 +145,16 @@ describe('createAuth: OAuth2 client credentials', () => {
     expect(err.message).toBe(`oauth2: token endpoint ${ep.url} answered 401`);
     await caught(auth.headers());
     expect(ep.calls).toHaveLength(2);
+  });
+
+  it('a token answer announced over 1 MiB is refused unread: one line, retryable', async () => {
+    const ep = await tokenEndpoint({ padding: 2 * 1024 * 1024 });
+    closers.push(ep.close);
+    const auth = createAuth({ oauth2: { tokenUrl: ep.url, clientId: 'a', clientSecret: 'b' } });
+    const err = await caught(auth.headers());
+    expect((err as { code?: string }).code).toBe('SOUP_E_AUTH');
+    expect((err as { retryable?: boolean }).retryable).toBe(true);
+    expect(err.message).toBe(`oauth2: token endpoint ${ep.url} answered more than 1048576 bytes`);
   });
 
   it('a download answered 401 renews the token and succeeds with the new one', async () => {
