@@ -16,10 +16,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../src/lib/clock.js';
 import { openSerialPort } from '../src/protocols/buses/serial.js';
-import { SmpClient, uploadChunkSize, uploadWindow } from '../src/protocols/smp/client.js';
+import { SmpClient } from '../src/protocols/smp/client.js';
 import { encodeMessage } from '../src/protocols/smp/codec.js';
 import { lineBytesFor } from '../src/protocols/smp/framing.js';
 import { buildMcubootImage } from '../src/protocols/smp/mcuboot-image.js';
+import { uploadChunkSize, uploadImage, uploadWindow } from '../src/protocols/smp/upload.js';
 import { startSmpModule } from '../src/simulate/smp/index.js';
 
 const size = Number(process.argv[2] ?? 1024 * 1024);
@@ -67,7 +68,8 @@ async function run(baud: number): Promise<void> {
     const chunk = uploadChunkSize(params, image.length);
     const sha = createHash('sha256').update(image).digest();
     const started = process.hrtime.bigint();
-    await client.upload(
+    await uploadImage(
+      client,
       { size: image.length, read: async (off, n) => image.subarray(off, off + n) },
       { sha, chunkSize: chunk, window: uploadWindow(params) },
     );

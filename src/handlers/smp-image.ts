@@ -24,15 +24,9 @@
 import { open } from 'node:fs/promises';
 import type { ModuleConfig, SerialModuleConfig } from '../inventory/module-config.js';
 import { isSoupError, SoupError } from '../lib/errors.js';
-import {
-  activeSlot,
-  hex,
-  type ImageSlotState,
-  SmpClient,
-  uploadChunkSize,
-  uploadWindow,
-} from '../protocols/smp/client.js';
+import { activeSlot, hex, type ImageSlotState, SmpClient } from '../protocols/smp/client.js';
 import { readMcubootImageInfo, sameVersion } from '../protocols/smp/mcuboot-image.js';
+import { uploadChunkSize, uploadImage, uploadWindow } from '../protocols/smp/upload.js';
 import type { Handler, HandlerContext, HandlerJob } from './types.js';
 
 export const SERIAL_RECOVERY = 'serial-recovery';
@@ -129,7 +123,8 @@ export function createSmpImageHandler(options: SmpImageHandlerOptions = {}): Han
         const fh = await open(job.image.path, 'r');
         let saved = cp.off;
         try {
-          await s.client.upload(
+          await uploadImage(
+            s.client,
             {
               size: job.image.size,
               read: async (off, n) => {

@@ -11,6 +11,7 @@ import {
   type SmpMessage,
 } from '../../../src/protocols/smp/codec.js';
 import { encodeFrames, FrameDecoder } from '../../../src/protocols/smp/framing.js';
+import { uploadImage } from '../../../src/protocols/smp/upload.js';
 
 /** A scripted module: `reply` returns the payload to answer with, or undefined to stay silent. */
 function responder(
@@ -98,7 +99,8 @@ describe('SMP client logic (in-memory)', () => {
     });
     const client = new SmpClient(agent, { clock: systemClock });
     const progress: number[] = [];
-    await client.upload(
+    await uploadImage(
+      client,
       { size: image.length, read: async (off, n) => image.subarray(off, off + n) },
       { sha: new Uint8Array(32), chunkSize: 1000, startOff: 4000, onProgress: (o) => progress.push(o) },
     );
@@ -129,7 +131,8 @@ describe('pipelined upload (in-memory module that processes requests in order)',
       return { off: moduleOff };
     });
     const client = new SmpClient(agent, { clock: systemClock, timeoutMs: 50 });
-    await client.upload(
+    await uploadImage(
+      client,
       { size: image.length, read: async (off, n) => image.subarray(off, off + n) },
       { sha: new Uint8Array(32), chunkSize: 1000, window: 3 },
     );

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/lib/clock.js';
-import { SmpClient, uploadChunkSize } from '../../../src/protocols/smp/client.js';
+import { SmpClient } from '../../../src/protocols/smp/client.js';
 import { decodeMessage, encodeMessage } from '../../../src/protocols/smp/codec.js';
 import { encodeFrames, FrameDecoder, lineBytesFor } from '../../../src/protocols/smp/framing.js';
+import { uploadChunkSize } from '../../../src/protocols/smp/upload.js';
 import { type SimFixture, startFixture } from './helpers.js';
 
 describe('SMP client against the simulated module over a real pty', () => {
